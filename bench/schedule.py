@@ -1,0 +1,143 @@
+"""Scheduling benchmark: N monitors at 60 s through the real beat and W workers.
+
+    python -m bench.schedule --monitors 2000 --duration 180 --workers 1 --target-delay-ms 0
+
+A loopback HTTP target answers each check after ``--target-delay-ms``; the real ``onlinetracker beat``
+and ``--workers`` real ``onlinetracker worker`` processes run on PostgreSQL + Redis. Prints one JSON
+object as its last line. Lag is the start of a check minus its slot.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from datetime import UTC, datetime
+
+import redis
+from sqlalchemy import insert, select
+from tests.peers.http_server import HttpPeer
+
+from bench.common import cpu_seconds, percentile, rss_mb, scratch_database
+from shared import schedule
+from shared.db import make_engine, session_factory
+from shared.models import CheckResult, Monitor
+
+INTERVAL = 60
+
+
+def main(argv=None) -> dict:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--monitors", type=int, default=2000)
+    parser.add_argument("--duration", type=int, default=180, help="seconds of measured running")
+    parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument("--concurrency", type=int, default=10)
+    parser.add_argument("--target-delay-ms", type=float, default=0.0)
+    args = parser.parse_args(argv)
+
+    with (
+        scratch_database("ot_bench_sched") as (db_url, redis_url),
+        HttpPeer() as peer,
+        tempfile.TemporaryDirectory(prefix="ot-bench-") as tmp,
+    ):
+        peer.set(status=200, delay=args.target_delay_ms / 1000)
+        redis_url = redis_url.rsplit("/", 1)[0] + "/14"
+        redis.Redis.from_url(redis_url).flushdb()
+        engine = make_engine(db_url)
+        with session_factory(engine)() as session:
+            session.execute(
+                insert(Monitor),
+                [
+                    {
+                        "name": f"bench {i}",
+                        "type": "http",
+                        "target": peer.url,
+                        "interval_seconds": INTERVAL,
+                        "timeout_seconds": 10,
+                        "enabled": True,
+                    }
+                    for i in range(args.monitors)
+                ],
+            )
+            session.commit()
+        env = {
+            **os.environ,
+            "DATABASE_URL": db_url,
+            "REDIS_URL": redis_url,
+            "DATA_DIR": tmp,
+            "WORKER_CONCURRENCY": str(args.concurrency),
+            "LOG_LEVEL": "WARNING",
+        }
+        cmd = [sys.executable, "-m", "shared.cli"]
+        log = open(os.path.join(tmp, "procs.log"), "wb")  # noqa: SIM115
+        workers = [
+            subprocess.Popen([*cmd, "worker"], env=env, stdout=log, stderr=subprocess.STDOUT)
+            for _ in range(args.workers)
+        ]
+        time.sleep(3)
+        beat = subprocess.Popen([*cmd, "beat"], env=env, stdout=log, stderr=subprocess.STDOUT)
+        warmup = 15
+        time.sleep(warmup)
+        t_start = time.time()
+        cpu_start = sum(cpu_seconds(w.pid) for w in workers)
+        rss_samples = []
+        while time.time() < t_start + args.duration:
+            time.sleep(5)
+            rss_samples.append(sum(rss_mb(w.pid) for w in workers))
+        t_end = time.time()
+        cpu_end = sum(cpu_seconds(w.pid) for w in workers)
+        time.sleep(12)  # let checks of the last slots finish and be recorded
+        for proc in [beat, *workers]:
+            proc.terminate()
+        for proc in [beat, *workers]:
+            proc.wait(timeout=30)
+
+        with session_factory(engine)() as session:
+            ids = session.scalars(select(Monitor.id)).all()
+            rows = session.execute(
+                select(CheckResult.monitor_id, CheckResult.slot_at, CheckResult.checked_at).where(
+                    CheckResult.slot_at >= datetime.fromtimestamp(t_start, UTC),
+                    CheckResult.slot_at < datetime.fromtimestamp(t_end, UTC),
+                )
+            ).all()
+        engine.dispose()
+
+    expected = {(m, s) for m in ids for s in schedule.slots_between(m, INTERVAL, t_start, t_end)}
+    done = {(r.monitor_id, round(r.slot_at.timestamp(), 3)) for r in rows}
+    lags = [(r.checked_at - r.slot_at).total_seconds() * 1000 for r in rows]
+    per_second = Counter(int(r.checked_at.timestamp()) for r in rows)
+    seconds = max(1, int(t_end - t_start))
+    mean_per_second = len(rows) / seconds
+    result = {
+        "monitors": args.monitors,
+        "workers": args.workers,
+        "concurrency": args.concurrency,
+        "target_delay_ms": args.target_delay_ms,
+        "duration_s": round(t_end - t_start, 1),
+        "checks_expected": len(expected),
+        "checks_done": len(done & expected),
+        "missed": len(expected - done),
+        "checks_per_s": round(len(rows) / (t_end - t_start), 2),
+        "capacity_formula_per_s": round(
+            args.workers * args.concurrency / max(args.target_delay_ms / 1000, 1e-9), 1
+        )
+        if args.target_delay_ms
+        else None,
+        "lag_p50_ms": round(percentile(lags, 50), 1) if lags else None,
+        "lag_p99_ms": round(percentile(lags, 99), 1) if lags else None,
+        "burst_ratio": round(max(per_second.values()) / mean_per_second, 2) if per_second else None,
+        "cpu_ms_per_check": round((cpu_end - cpu_start) * 1000 / max(1, len(rows)), 2),
+        "worker_rss_mb": round(statistics.median(rss_samples), 1) if rss_samples else None,
+    }
+    print(json.dumps(result))
+    return result
+
+
+if __name__ == "__main__":
+    main()

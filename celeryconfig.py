@@ -1,0 +1,61 @@
+"""Celery configuration, read by ``worker.celery_app`` (``config_from_object("celeryconfig")``).
+
+Choices that matter for "no slot lost, no result recorded twice" (see README "Scheduling"):
+
+- ``task_acks_late`` + ``task_reject_on_worker_lost``: a check is acknowledged only after its result
+  is recorded; a worker process killed mid-check leaves the message unacknowledged, and it is
+  delivered again (at once when only a pool child died, after the visibility timeout when the whole
+  worker died). Recording is idempotent by (monitor, slot), so a redelivery never stores twice.
+- ``visibility_timeout`` 60 s: how long Redis waits before handing an unacknowledged message to
+  another worker. Longer than any countdown (≤ 10 s) plus the longest check (60 s timeout is the
+  API's maximum, so checks finish well within 60 s of being started), short enough that a crash
+  costs one late check, not a lost one: the task's ``expires`` leaves at least 90 s for that.
+- ``worker_prefetch_multiplier`` 4: enough queued work to keep 10 slots busy without one worker
+  hoarding the checks that another, idle worker could run.
+"""
+
+from shared import config as _config
+
+_cfg = _config.load()
+
+broker_url = _cfg.broker_url
+if _cfg.embedded:
+    _folder = str(_cfg.data_dir / "broker")
+    broker_transport_options = {
+        "data_folder_in": _folder,
+        "data_folder_out": _folder,
+        "control_folder": str(_cfg.data_dir / "broker-control"),
+        "store_processed": False,
+    }
+else:
+    broker_transport_options = {"visibility_timeout": 60}
+broker_connection_retry_on_startup = True
+
+task_ignore_result = True
+result_backend = None
+task_acks_late = True
+task_reject_on_worker_lost = True
+worker_prefetch_multiplier = 4
+task_serializer = "json"
+accept_content = ["json"]
+timezone = "UTC"
+enable_utc = True
+
+task_default_queue = "checks"
+task_routes = {
+    "worker.run_check": {"queue": "checks"},
+    "worker.purge_old_data": {"queue": "checks"},
+    "worker.send_alert": {"queue": "alerts"},
+    "worker.sweep_alerts": {"queue": "alerts"},
+}
+worker_concurrency = _cfg.worker_concurrency
+worker_hijack_root_logger = False
+worker_send_task_events = True
+task_send_sent_event = True
+
+beat_schedule = {
+    "purge-old-data": {"task": "worker.purge_old_data", "schedule": 3600.0},
+    # Re-sends alert deliveries that were never marked done (a worker died) and repeated reminders.
+    "sweep-alerts": {"task": "worker.sweep_alerts", "schedule": 30.0},
+}
+beat_schedule_filename = str(_cfg.data_dir / "celerybeat-schedule")

@@ -1,0 +1,118 @@
+"""``onlinetracker``: one command, a subcommand per process.
+
+``run`` starts everything the server needs under one supervisor; the others start one process
+each, as docker compose runs them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+
+from shared import config as config_mod
+from shared.config import ConfigError, redact_url
+
+log = logging.getLogger("onlinetracker")
+
+
+def _prepare_database(config: config_mod.Config):
+    from shared.db import check_reachable, make_engine, migrate
+
+    engine = make_engine(config.database_url)
+    check_reachable(engine)
+    migrate(engine)
+    return engine
+
+
+def cmd_migrate(config: config_mod.Config, _args) -> int:
+    _prepare_database(config)
+    log.info("database %s is at the newest schema", redact_url(config.database_url))
+    return 0
+
+
+def cmd_web(config: config_mod.Config, args) -> int:
+    from shared.serve import serve
+    from web import create_app
+
+    _prepare_database(config)
+    port = args.port or config.web_port
+    serve(
+        lambda: create_app(config),
+        config.bind_host,
+        port,
+        workers=args.workers,
+        on_ready=lambda: log.info(
+            "OnlineTracker web: admin API and dashboard on http://%s:%s (database %s)",
+            config.bind_host,
+            port,
+            redact_url(config.database_url),
+        ),
+    )
+    return 0
+
+
+def cmd_worker(config: config_mod.Config, _args) -> int:
+    from worker.runner import run_worker
+
+    _prepare_database(config)
+    run_worker(config)
+    return 0
+
+
+def cmd_beat(config: config_mod.Config, _args) -> int:
+    from worker.runner import run_beat
+
+    _prepare_database(config)
+    run_beat(config)
+    return 0
+
+
+def cmd_run(config: config_mod.Config, args) -> int:
+    from shared.supervise import run_all
+
+    _prepare_database(config)
+    return run_all(config)
+
+
+COMMANDS = {
+    "run": (
+        cmd_run,
+        "run everything the server needs under one command (embedded default when "
+        "DATABASE_URL and REDIS_URL are unset)",
+    ),
+    "web": (cmd_web, "serve the admin API and dashboard on WEB_PORT"),
+    "worker": (cmd_worker, "run checks and alert deliveries from the queues (WORKER_CONCURRENCY at once)"),
+    "beat": (cmd_beat, "dispatch checks every 5 s and run periodic jobs; run exactly one"),
+    "migrate": (cmd_migrate, "bring the database schema up to date and exit"),
+}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="onlinetracker", description="OnlineTracker service monitor")
+    sub = parser.add_subparsers(dest="command", required=True)
+    for name, (_fn, help_text) in COMMANDS.items():
+        p = sub.add_parser(name, help=help_text)
+        if name == "web":
+            p.add_argument("--port", type=int, default=None, help="override WEB_PORT")
+            p.add_argument("--workers", type=int, default=2, help="gunicorn worker processes")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    from shared.logsetup import configure
+
+    args = build_parser().parse_args(argv)
+    configure()
+    try:
+        config = config_mod.load()
+        return COMMANDS[args.command][0](config, args) or 0
+    except ConfigError as exc:
+        print(f"onlinetracker: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

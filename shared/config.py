@@ -1,0 +1,145 @@
+"""Process configuration from the environment (the README's variables plus what the stack needs).
+
+Runtime settings that users edit (thresholds, alerts, agents) live in the database, not here.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+
+class ConfigError(Exception):
+    """A configuration problem, worded as one line that a user can act on."""
+
+
+_DRIVER_MAP = {
+    # The seed README documents asyncpg URLs; this implementation uses psycopg2 (design card).
+    "postgresql+asyncpg": "postgresql+psycopg2",
+    "postgres": "postgresql+psycopg2",
+    "postgresql": "postgresql+psycopg2",
+    "postgresql+psycopg2": "postgresql+psycopg2",
+    "sqlite": "sqlite",
+}
+
+
+def normalise_database_url(url: str) -> str:
+    """Map README-style URLs (``postgresql+asyncpg://``, ``postgres://``) to the psycopg2 driver."""
+    scheme, sep, rest = url.partition("://")
+    if not sep:
+        raise ConfigError(f"DATABASE_URL is not a URL: {redact_url(url)!r}")
+    driver = _DRIVER_MAP.get(scheme.lower())
+    if driver is None:
+        raise ConfigError(
+            f"DATABASE_URL scheme {scheme!r} is not supported (use postgresql://, "
+            "postgresql+asyncpg:// or sqlite:///path)"
+        )
+    return f"{driver}://{rest}"
+
+
+def redact_url(url: str) -> str:
+    """The URL with its password replaced by ``***``, safe for logs and error messages."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return "<unparseable URL>"
+    if parts.password is None:
+        return url
+    netloc = parts.netloc.rsplit("@", 1)
+    userinfo = netloc[0].split(":", 1)[0] + ":***"
+    return urlunsplit(parts._replace(netloc=f"{userinfo}@{netloc[1]}"))
+
+
+def _int_env(env, name: str, default: int, low: int, high: int) -> int:
+    raw = env.get(name)
+    if raw in (None, ""):
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a whole number, got {raw!r}") from None
+    if not low <= value <= high:
+        raise ConfigError(f"{name} must be between {low} and {high}, got {value}")
+    return value
+
+
+@dataclass(frozen=True)
+class Config:
+    mode: str
+    web_port: int
+    coms_port: int
+    database_url: str
+    redis_url: str | None
+    server_host: str | None
+    shared_secret: str | None
+    data_dir: Path
+    secret_key: bytes
+    worker_concurrency: int
+    bind_host: str
+    result_retention_days: int = 7
+
+    @property
+    def embedded(self) -> bool:
+        """No Redis configured: Celery uses a broker kept in the data directory."""
+        return self.redis_url is None
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    @property
+    def broker_url(self) -> str:
+        return self.redis_url or "filesystem://"
+
+
+def load_secret_key(env, data_dir: Path) -> bytes:
+    """``SECRET_KEY`` if set, else a random key generated once and kept in the data directory.
+
+    It keys the encryption of stored secrets, so losing it makes them unreadable: it is kept with
+    mode 0600 beside the SQLite file, and must be backed up with the database.
+    """
+    raw = env.get("SECRET_KEY")
+    if raw:
+        return raw.encode()
+    path = data_dir / "secret_key"
+    if path.exists():
+        return path.read_bytes().strip()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    # Several processes may start at once: write a private temp file, then link it into place.
+    # os.link fails if another process won, and then its key is the one everybody uses.
+    tmp = data_dir / f".secret_key.{os.getpid()}"
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(secrets.token_urlsafe(48).encode())
+    try:
+        os.link(tmp, path)
+    except FileExistsError:
+        pass
+    finally:
+        tmp.unlink()
+    return path.read_bytes().strip()
+
+
+def load(env=None) -> Config:
+    env = os.environ if env is None else env
+    mode = (env.get("MODE") or "server").strip().lower()
+    data_dir = Path(env.get("DATA_DIR") or Path.cwd() / "data").resolve()
+    raw_db = env.get("DATABASE_URL")
+    database_url = normalise_database_url(raw_db) if raw_db else f"sqlite:///{data_dir / 'onlinetracker.db'}"
+    return Config(
+        mode=mode,
+        web_port=_int_env(env, "WEB_PORT", 8000, 1, 65535),
+        coms_port=_int_env(env, "COMS_PORT", 19443, 1, 65535),
+        database_url=database_url,
+        redis_url=env.get("REDIS_URL") or env.get("CELERY_BROKER_URL") or None,
+        server_host=env.get("SERVER_HOST") or None,
+        shared_secret=env.get("SHARED_SECRET") or None,
+        data_dir=data_dir,
+        secret_key=load_secret_key(env, data_dir) if mode != "agent" else b"",
+        worker_concurrency=_int_env(env, "WORKER_CONCURRENCY", 10, 1, 1000),
+        bind_host=env.get("BIND_HOST") or "0.0.0.0",
+        result_retention_days=_int_env(env, "RESULT_RETENTION_DAYS", 7, 1, 3650),
+    )

@@ -1,0 +1,228 @@
+"""The whole product's tables. Nothing else defines tables; migrations mirror this module.
+
+Times are stored in UTC and always come back timezone-aware (see :class:`UTCDateTime`), on
+PostgreSQL and on SQLite alike.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    TypeDecorator,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+SERVER = "server"
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class UTCDateTime(TypeDecorator):
+    """Aware UTC datetimes in and out; SQLite would otherwise hand back naive values."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+# A big integer that SQLite still treats as its rowid alias (autoincrement).
+BigId = BigInteger().with_variant(Integer(), "sqlite")
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Agent(Base):
+    __tablename__ = "agents"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    uuid: Mapped[str] = mapped_column(String(36), unique=True)
+    name: Mapped[str] = mapped_column(String(200), default="")
+    approved: Mapped[bool] = mapped_column(Boolean, default=True)
+    #: The agent's own signing key, encrypted (``shared.crypto``); derived on both ends at
+    #: registration, so it never crosses the wire.
+    credential_enc: Mapped[str | None] = mapped_column(String(512))
+    #: SHA-256 of the shared secret it registered under: changing the secret cuts every agent off.
+    secret_fingerprint: Mapped[str | None] = mapped_column(String(64))
+    address: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class PendingAgent(Base):
+    """An agent that knew the shared secret but whose UUID is not yet allowed."""
+
+    __tablename__ = "pending_agents"
+
+    uuid: Mapped[str] = mapped_column(String(36), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), default="")
+    address: Mapped[str | None] = mapped_column(String(64))
+    first_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Monitor(Base):
+    __tablename__ = "monitors"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    type: Mapped[str] = mapped_column(String(10))
+    target: Mapped[str] = mapped_column(String(2048))
+    interval_seconds: Mapped[int] = mapped_column(Integer, default=60)
+    timeout_seconds: Mapped[int] = mapped_column(Integer, default=10)
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    agent_id: Mapped[int | None] = mapped_column(ForeignKey("agents.id", ondelete="SET NULL"), index=True)
+    # Threshold overrides: NULL means "use the system default from settings".
+    ok_ms: Mapped[float | None] = mapped_column(Float)
+    degraded_ms: Mapped[float | None] = mapped_column(Float)
+    ping_count: Mapped[int | None] = mapped_column(Integer)
+    ssl_ok_days: Mapped[int | None] = mapped_column(Integer)
+    ssl_warning_days: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class CheckResult(Base):
+    """One check of one monitor from one location.
+
+    ``uid`` makes recording idempotent: ``srv:<monitor>:<slot>`` for the server's scheduled checks and
+    ``agt:<agent>:<client id>`` for agent reports, so a redelivered task or a re-sent batch is stored
+    once.
+    """
+
+    __tablename__ = "check_results"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    monitor_id: Mapped[int] = mapped_column(ForeignKey("monitors.id", ondelete="CASCADE"))
+    agent_id: Mapped[int | None] = mapped_column(Integer)
+    uid: Mapped[str] = mapped_column(String(100), unique=True)
+    checked_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    slot_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    status: Mapped[str] = mapped_column(String(10))
+    latency_ms: Mapped[float | None] = mapped_column(Float)
+    details: Mapped[str] = mapped_column(String(500), default="")
+    days_left: Mapped[int | None] = mapped_column(Integer)
+
+    __table_args__ = (
+        Index("ix_check_results_monitor_time", "monitor_id", "checked_at"),
+        Index("ix_check_results_checked_at", "checked_at"),
+    )
+
+
+class Rollup(Base):
+    """Counts per monitor and bucket, folded in as results are written.
+
+    ``resolution`` is the bucket length in seconds: 900 for the 72-hour bars, 3600 and 86400 for
+    the uptime histograms. Dashboards read these, never raw results.
+    """
+
+    __tablename__ = "rollups"
+
+    monitor_id: Mapped[int] = mapped_column(ForeignKey("monitors.id", ondelete="CASCADE"), primary_key=True)
+    resolution: Mapped[int] = mapped_column(Integer, primary_key=True)
+    bucket_start: Mapped[datetime] = mapped_column(UTCDateTime, primary_key=True)
+    ok: Mapped[int] = mapped_column(Integer, default=0)
+    degraded: Mapped[int] = mapped_column(Integer, default=0)
+    down: Mapped[int] = mapped_column(Integer, default=0)
+    latency_sum: Mapped[float] = mapped_column(Float, default=0.0)
+    latency_count: Mapped[int] = mapped_column(Integer, default=0)
+
+    __table_args__ = (Index("ix_rollups_resolution_bucket", "resolution", "bucket_start"),)
+
+
+class MonitorState(Base):
+    """The current state of a monitor at one location (``agent_id`` 0 is the server).
+
+    Changed only by compare-and-set on ``status`` so that two workers finishing checks of one
+    monitor at once cannot both announce the same change.
+    """
+
+    __tablename__ = "monitor_states"
+
+    monitor_id: Mapped[int] = mapped_column(ForeignKey("monitors.id", ondelete="CASCADE"), primary_key=True)
+    location: Mapped[int] = mapped_column(Integer, primary_key=True, default=0)
+    status: Mapped[str] = mapped_column(String(10), default="unknown")
+    since: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_checked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_latency_ms: Mapped[float | None] = mapped_column(Float)
+    last_details: Mapped[str | None] = mapped_column(String(500))
+    last_alert_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    ssl_warned: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class Setting(Base):
+    """One row per settings section (``monitoring``, ``alerts``, ``agents``), value as JSON text.
+
+    Secret fields inside are stored encrypted (see ``shared.crypto``).
+    """
+
+    __tablename__ = "settings"
+
+    section: Mapped[str] = mapped_column(String(40), primary_key=True)
+    value: Mapped[str] = mapped_column(Text, default="{}")
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class AlertEvent(Base):
+    """An outbox row: written in the same transaction as the state change that caused it."""
+
+    __tablename__ = "alert_events"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    monitor_id: Mapped[int | None] = mapped_column(ForeignKey("monitors.id", ondelete="SET NULL"))
+    agent_id: Mapped[int | None] = mapped_column(Integer)
+    event: Mapped[str] = mapped_column(String(20))
+    monitor_name: Mapped[str] = mapped_column(String(200))
+    monitor_type: Mapped[str] = mapped_column(String(10))
+    target: Mapped[str] = mapped_column(String(2048))
+    details: Mapped[str] = mapped_column(String(500), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    #: Per channel: "pending", "sent", "failed" (gave up) or "skipped" (channel not configured).
+    webhook_state: Mapped[str] = mapped_column(String(10), default="pending")
+    email_state: Mapped[str] = mapped_column(String(10), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(String(500))
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class SchedulerState(Base):
+    """Small named values the scheduler keeps, e.g. how far dispatch has enqueued checks."""
+
+    __tablename__ = "scheduler_state"
+
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    value: Mapped[float] = mapped_column(Float)
+
+
+class AgentNonce(Base):
+    """Nonces of signed agent requests seen recently, so a captured request can't be replayed."""
+
+    __tablename__ = "agent_nonces"
+
+    nonce: Mapped[str] = mapped_column(String(64), primary_key=True)
+    seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)

@@ -1,0 +1,149 @@
+"""Recording a check result: the row, its rollups and the state change, in one transaction.
+
+Idempotent by the result's ``uid``: a redelivered task or a re-sent agent batch inserts nothing
+and folds nothing into the rollups a second time. The state changes by compare-and-set, so when
+two workers record checks of one monitor at once only one of them sees (and announces) a change.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from shared.buckets import RESOLUTIONS, bucket_start
+from shared.checks import CheckResult as Outcome
+from shared.models import CheckResult, Monitor, MonitorState, Rollup, utcnow
+
+
+@dataclass(frozen=True)
+class Transition:
+    """A change of a monitor's state at one location, seen by exactly one recorder."""
+
+    monitor_id: int
+    location: int
+    old: str
+    new: str
+    details: str
+    days_left: int | None
+    at: datetime
+
+
+def _insert(session: Session, table):
+    dialect = session.get_bind().dialect.name
+    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
+
+
+def _fold_into_rollups(session: Session, monitor_id: int, checked_at: datetime, outcome: Outcome) -> None:
+    has_latency = outcome.latency_ms is not None
+    counts = {
+        "ok": int(outcome.status == "ok"),
+        "degraded": int(outcome.status == "degraded"),
+        "down": int(outcome.status == "down"),
+        "latency_sum": outcome.latency_ms if has_latency else 0.0,
+        "latency_count": int(has_latency),
+    }
+    table = Rollup.__table__
+    for resolution in RESOLUTIONS:
+        stmt = _insert(session, table).values(
+            monitor_id=monitor_id,
+            resolution=resolution,
+            bucket_start=bucket_start(checked_at, resolution),
+            **counts,
+        )
+        stmt = stmt.on_conflict_do_update(
+            index_elements=["monitor_id", "resolution", "bucket_start"],
+            set_={name: getattr(table.c, name) + getattr(stmt.excluded, name) for name in counts},
+        )
+        session.execute(stmt)
+
+
+def _change_state(
+    session: Session, monitor_id: int, location: int, checked_at: datetime, outcome: Outcome
+) -> Transition | None:
+    latest = {
+        "last_checked_at": checked_at,
+        "last_latency_ms": outcome.latency_ms,
+        "last_details": outcome.details,
+    }
+    created = session.execute(
+        _insert(session, MonitorState.__table__)
+        .values(
+            monitor_id=monitor_id,
+            location=location,
+            status=outcome.status,
+            since=checked_at,
+            ssl_warned=False,
+            **latest,
+        )
+        .on_conflict_do_nothing()
+    )
+    if created.rowcount == 1:
+        old = "unknown"
+    else:
+        state = session.execute(
+            select(MonitorState.status, MonitorState.last_checked_at).where(
+                MonitorState.monitor_id == monitor_id, MonitorState.location == location
+            )
+        ).one()
+        old = state.status
+        if state.last_checked_at is not None and state.last_checked_at > checked_at:
+            return None  # an older result recorded late: history yes, current state no
+        values = dict(latest)
+        if old != outcome.status:
+            values.update(status=outcome.status, since=checked_at)
+        changed = session.execute(
+            update(MonitorState)
+            .where(
+                MonitorState.monitor_id == monitor_id,
+                MonitorState.location == location,
+                MonitorState.status == old,
+            )
+            .values(**values)
+            .execution_options(synchronize_session=False)
+        )
+        if changed.rowcount != 1:
+            return None  # another recorder changed it first; its change is the one announced
+    if old == outcome.status:
+        return None
+    return Transition(
+        monitor_id, location, old, outcome.status, outcome.details, outcome.days_left, checked_at
+    )
+
+
+def record(
+    session: Session,
+    monitor: Monitor,
+    uid: str,
+    checked_at: datetime,
+    outcome: Outcome,
+    agent_id: int | None = None,
+    slot_at: datetime | None = None,
+) -> tuple[bool, Transition | None]:
+    """Stage one result; the caller commits. Returns (inserted, transition)."""
+    inserted = session.execute(
+        _insert(session, CheckResult.__table__)
+        .values(
+            monitor_id=monitor.id,
+            agent_id=agent_id,
+            uid=uid,
+            checked_at=checked_at,
+            slot_at=slot_at,
+            status=outcome.status,
+            latency_ms=outcome.latency_ms,
+            details=outcome.details[:500],
+            days_left=outcome.days_left,
+        )
+        .on_conflict_do_nothing(index_elements=["uid"])
+    )
+    if inserted.rowcount != 1:
+        return False, None
+    _fold_into_rollups(session, monitor.id, checked_at, outcome)
+    transition = _change_state(session, monitor.id, agent_id or 0, checked_at, outcome)
+    return True, transition
+
+
+__all__ = ["Transition", "record", "utcnow"]

@@ -1,0 +1,41 @@
+"""Deleting old results and rollups in batches, so a purge never holds long locks.
+
+Raw results are kept ``RESULT_RETENTION_DAYS`` (default 7); 15-minute rollups 4 days (the bars
+show 72 hours); hourly rollups 35 days (month histogram); daily rollups 800 days (year histogram).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete, select
+
+from shared.buckets import DAY, FIFTEEN_MINUTES, HOUR
+from shared.models import CheckResult, Rollup
+
+BATCH = 5000
+ROLLUP_KEEP = {FIFTEEN_MINUTES: timedelta(days=4), HOUR: timedelta(days=35), DAY: timedelta(days=800)}
+
+
+def _purge_results(session, cutoff: datetime) -> int:
+    removed = 0
+    while True:
+        ids = session.scalars(
+            select(CheckResult.id).where(CheckResult.checked_at < cutoff).limit(BATCH)
+        ).all()
+        if not ids:
+            return removed
+        session.execute(delete(CheckResult).where(CheckResult.id.in_(ids)))
+        session.commit()
+        removed += len(ids)
+
+
+def purge(session, now: datetime, keep_results: timedelta) -> dict[str, int]:
+    removed = {"results": _purge_results(session, now - keep_results)}
+    for resolution, keep in ROLLUP_KEEP.items():
+        result = session.execute(
+            delete(Rollup).where(Rollup.resolution == resolution, Rollup.bucket_start < now - keep)
+        )
+        session.commit()
+        removed[f"rollups_{resolution}s"] = result.rowcount
+    return removed

@@ -1,0 +1,248 @@
+"""Validation for everything that arrives from outside: the admin API, settings and the agent.
+
+One place for the rules of API.md, so the API, the settings and the agent can't disagree. The
+models also give the JSON Schemas that ``/api/openapi.json`` is built from.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+import uuid
+from typing import Annotated, Literal
+from urllib.parse import urlsplit
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
+
+MONITOR_TYPES = ("ping", "http", "https", "ssl")
+_HOST_LABEL = re.compile(r"^(?!-)[A-Za-z0-9_-]{1,63}(?<!-)$")
+_EMAIL = re.compile(r"^[^@\s<>,;:\"\\]+@[A-Za-z0-9.-]+\.[A-Za-z0-9-]{2,}$")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+class Strict(BaseModel):
+    """Types are strict (``"60"`` is not a number, ``1`` is not ``true``); unknown fields are ignored
+    so that a client may send back a monitor it read, with its read-only fields."""
+
+    model_config = ConfigDict(strict=True, extra="ignore")
+
+
+def is_hostname(value: str) -> bool:
+    if not value or len(value) > 253:
+        return False
+    try:
+        ipaddress.ip_address(value)
+        return True
+    except ValueError:
+        pass
+    labels = value.rstrip(".").split(".")
+    return all(_HOST_LABEL.match(label) for label in labels) and not labels[-1].isdigit()
+
+
+def split_host_port(value: str, default_port: int = 443) -> tuple[str, int]:
+    """``host``, ``host:port`` or ``[v6]:port`` → (host, port); raises ValueError when malformed."""
+    if value.startswith("["):
+        host, _, rest = value[1:].partition("]")
+        if rest and not rest.startswith(":"):
+            raise ValueError("expected [address]:port")
+        port_text = rest[1:] if rest else ""
+    elif value.count(":") == 1:
+        host, port_text = value.split(":")
+    else:
+        host, port_text = value, ""
+    if port_text:
+        if not port_text.isdigit() or not 1 <= int(port_text) <= 65535:
+            raise ValueError("port must be 1 … 65535")
+        port = int(port_text)
+    else:
+        port = default_port
+    if not is_hostname(host):
+        raise ValueError("not a valid host name or IP address")
+    return host, port
+
+
+def check_url(value: str, schemes: tuple[str, ...]) -> str:
+    if _CONTROL.search(value) or " " in value:
+        raise ValueError("must not contain spaces or control characters")
+    parts = urlsplit(value)
+    if parts.scheme.lower() not in schemes:
+        raise ValueError(f"must start with {' or '.join(s + '://' for s in schemes)}")
+    if not parts.hostname:
+        raise ValueError("must include a host name")
+    try:
+        parts.port  # noqa: B018 - raises on a bad port
+    except ValueError:
+        raise ValueError("has an invalid port") from None
+    return value
+
+
+def check_target(monitor_type: str, target: str) -> str:
+    """API.md's target rules per type; raises ValueError with a readable reason."""
+    if monitor_type in ("http", "https"):
+        return check_url(target, (monitor_type,))
+    if "://" in target or "/" in target:
+        raise ValueError(f"a {monitor_type} target is a host name or IP address, without a scheme or path")
+    if monitor_type == "ping":
+        if not is_hostname(target):
+            raise ValueError("not a valid host name or IP address")
+        return target
+    split_host_port(target)
+    return target
+
+
+Name = Annotated[str, StringConstraints(min_length=1, max_length=200)]
+Target = Annotated[str, StringConstraints(min_length=1, max_length=2048)]
+
+
+class ThresholdsIn(Strict):
+    ok_ms: float | None = Field(None, gt=0, le=600_000)
+    degraded_ms: float | None = Field(None, gt=0, le=600_000)
+    ping_count: int | None = Field(None, ge=1, le=10)
+    ssl_ok_days: int | None = Field(None, ge=0, le=3650)
+    ssl_warning_days: int | None = Field(None, ge=0, le=3650)
+
+
+def check_threshold_order(values: dict) -> dict[str, str]:
+    """Errors for thresholds out of order, keyed by the field to blame."""
+    errors = {}
+    ok, degraded = values.get("ok_ms"), values.get("degraded_ms")
+    if ok is not None and degraded is not None and not ok < degraded:
+        errors["ok_ms"] = f"must be less than degraded_ms ({degraded:g})"
+    ok_days, warn_days = values.get("ssl_ok_days"), values.get("ssl_warning_days")
+    if ok_days is not None and warn_days is not None and not ok_days > warn_days:
+        errors["ssl_ok_days"] = f"must be greater than ssl_warning_days ({warn_days})"
+    return errors
+
+
+class MonitorIn(Strict):
+    """A monitor as created, or as a PUT leaves it after merging the given fields into the stored ones."""
+
+    name: Name
+    type: Literal["ping", "http", "https", "ssl"]
+    target: Target
+    interval_seconds: int = Field(60, ge=10, le=86400)
+    timeout_seconds: int = Field(10, ge=1, le=60)
+    enabled: bool = True
+    agent_id: int | None = Field(None, ge=1)
+    thresholds: ThresholdsIn = Field(default_factory=ThresholdsIn)
+
+    @field_validator("name")
+    @classmethod
+    def _name_not_blank(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("must not be blank")
+        if _CONTROL.search(value):
+            raise ValueError("must not contain control characters")
+        return value
+
+    @model_validator(mode="after")
+    def _cross_field(self) -> MonitorIn:
+        errors = {}
+        try:
+            check_target(self.type, self.target)
+        except ValueError as exc:
+            errors["target"] = str(exc)
+        if self.timeout_seconds >= self.interval_seconds:
+            errors["timeout_seconds"] = "must be less than interval_seconds"
+        order = check_threshold_order(self.thresholds.model_dump())
+        errors.update({f"thresholds.{k}": v for k, v in order.items()})
+        if errors:
+            raise FieldErrors(errors)
+        return self
+
+
+class FieldErrors(ValueError):
+    """Several field errors at once, raised from a model validator and unpacked by the API."""
+
+    def __init__(self, errors: dict[str, str]):
+        super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()))
+        self.errors = errors
+
+
+class MonitoringSettings(Strict):
+    ok_ms: float = Field(80, gt=0, le=600_000)
+    degraded_ms: float = Field(200, gt=0, le=600_000)
+    ping_count: int = Field(5, ge=1, le=10)
+    ssl_ok_days: int = Field(30, ge=0, le=3650)
+    ssl_warning_days: int = Field(14, ge=0, le=3650)
+
+    @model_validator(mode="after")
+    def _order(self) -> MonitoringSettings:
+        errors = check_threshold_order(self.model_dump())
+        if errors:
+            raise FieldErrors(errors)
+        return self
+
+
+def _optional_email(value: str) -> str:
+    if value and not _EMAIL.match(value):
+        raise ValueError("is not an email address")
+    return value
+
+
+class AlertSettings(Strict):
+    alert_type: Literal["once", "repeated", "none"] = "once"
+    repeat_minutes: int = Field(30, ge=1, le=1440)
+    alert_on_restored: bool = True
+    include_history: Literal["event", "24h"] = "event"
+    webhook_url: str = Field("", max_length=2048)
+    smtp_host: str = Field("", max_length=253)
+    smtp_port: int = Field(587, ge=1, le=65535)
+    smtp_username: str = Field("", max_length=320)
+    smtp_password: str | None = Field(None, max_length=1024)
+    smtp_use_tls: bool = True
+    smtp_from: str = Field("", max_length=320)
+    alert_email: str = Field("", max_length=320)
+
+    @field_validator("webhook_url")
+    @classmethod
+    def _webhook(cls, value: str) -> str:
+        return check_url(value, ("http", "https")) if value else value
+
+    @field_validator("smtp_host")
+    @classmethod
+    def _host(cls, value: str) -> str:
+        if value and not is_hostname(value):
+            raise ValueError("not a valid host name or IP address")
+        return value
+
+    @field_validator("smtp_from", "alert_email")
+    @classmethod
+    def _email(cls, value: str) -> str:
+        return _optional_email(value)
+
+    @field_validator("smtp_username")
+    @classmethod
+    def _no_control(cls, value: str) -> str:
+        if _CONTROL.search(value):
+            raise ValueError("must not contain control characters")
+        return value
+
+
+class AgentSettings(Strict):
+    shared_secret: str | None = Field(None, max_length=1024)
+    allowed_agent_uuids: list[str] = Field(default_factory=list, max_length=10_000)
+
+    @field_validator("shared_secret")
+    @classmethod
+    def _secret(cls, value: str | None) -> str | None:
+        if value and len(value) < 8:
+            raise ValueError("must be at least 8 characters")
+        return value
+
+    @field_validator("allowed_agent_uuids")
+    @classmethod
+    def _uuids(cls, values: list[str]) -> list[str]:
+        return list(dict.fromkeys(normalise_uuid(v) for v in values))
+
+
+def normalise_uuid(value: str) -> str:
+    try:
+        return str(uuid.UUID(value))
+    except (ValueError, AttributeError, TypeError):
+        raise ValueError(f"{value!r} is not a UUID") from None
+
+
+SECTIONS = {"monitoring": MonitoringSettings, "alerts": AlertSettings, "agents": AgentSettings}
+#: Write-only fields: stored encrypted, answered only as ``<name>_set``.
+SECRET_FIELDS = {"alerts": ("smtp_password",), "agents": ("shared_secret",)}

@@ -1,0 +1,121 @@
+"""Fixtures against real services: a PostgreSQL database made for this run, Redis, SQLite files."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from dataclasses import replace
+
+import pytest
+from sqlalchemy import text
+
+from shared import config as config_mod
+from shared.db import make_engine, migrate
+from shared.models import Base
+from tests import services
+
+
+@pytest.fixture(scope="session")
+def _services():
+    throwaway = services.Throwaway()
+    try:
+        pg_admin, redis_url = services.locate(throwaway)
+    except services.MissingService as exc:
+        pytest.exit(str(exc), returncode=3)
+    yield pg_admin, redis_url
+    throwaway.stop()
+
+
+@pytest.fixture(scope="session")
+def redis_url(_services) -> str:
+    return _services[1]
+
+
+@pytest.fixture(scope="session")
+def pg_url(_services):
+    """A database of this test session's own, migrated, dropped at the end."""
+    admin = _services[0]
+    name = f"ot_test_{os.getpid()}_{uuid.uuid4().hex[:8]}"
+    url = services.create_database(admin, name)
+    engine = make_engine(url.replace("postgresql://", "postgresql+psycopg2://"))
+    migrate(engine)
+    engine.dispose()
+    yield url.replace("postgresql://", "postgresql+psycopg2://")
+    services.drop_database(admin, name)
+
+
+def _truncate(engine) -> None:
+    tables = [t.name for t in reversed(Base.metadata.sorted_tables)]
+    with engine.begin() as conn:
+        if engine.dialect.name == "postgresql":
+            conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+        else:
+            for table in tables:
+                conn.execute(text(f"DELETE FROM {table}"))
+
+
+def make_config(tmp_path, database_url: str, redis_url: str | None = None) -> config_mod.Config:
+    env = {"DATA_DIR": str(tmp_path / "data"), "DATABASE_URL": database_url}
+    if redis_url:
+        env["REDIS_URL"] = redis_url
+    return config_mod.load(env)
+
+
+@pytest.fixture(params=["postgresql", "sqlite"])
+def any_db_url(request, tmp_path):
+    """Storage tests run on both databases the product supports."""
+    if request.param == "postgresql":
+        url = request.getfixturevalue("pg_url")
+        engine = make_engine(url)
+        _truncate(engine)
+        engine.dispose()
+        return url
+    url = f"sqlite:///{tmp_path / 'test.db'}"
+    engine = make_engine(url)
+    migrate(engine)
+    engine.dispose()
+    return url
+
+
+@pytest.fixture
+def db_url(pg_url):
+    engine = make_engine(pg_url)
+    _truncate(engine)
+    engine.dispose()
+    return pg_url
+
+
+@pytest.fixture
+def config(tmp_path, db_url, redis_url):
+    return make_config(tmp_path, db_url, redis_url)
+
+
+@pytest.fixture
+def app(config):
+    from web import create_app
+
+    app = create_app(config)
+    app.config["TESTING"] = True
+    yield app
+    with app.app_context():
+        from web.extensions import db
+
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def any_db_client(tmp_path, any_db_url, redis_url):
+    from web import create_app
+
+    app = create_app(replace(make_config(tmp_path, any_db_url, redis_url)))
+    yield app.test_client()
+    with app.app_context():
+        from web.extensions import db
+
+        db.engine.dispose()

@@ -1,0 +1,82 @@
+"""The real pipeline: beat and worker processes, Redis, PostgreSQL, an HTTP target on loopback."""
+
+from __future__ import annotations
+
+import time
+from datetime import timedelta
+
+import pytest
+import redis
+from sqlalchemy import select
+
+from shared import schedule
+from shared.db import make_engine, session_factory
+from shared.models import CheckResult, Monitor, MonitorState
+from tests.peers.http_server import HttpPeer
+from tests.processes import command, start, stop
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture
+def pipeline_env(tmp_path, db_url, redis_url):
+    redis.Redis.from_url(redis_url).flushdb()
+    return {
+        "DATABASE_URL": db_url,
+        "REDIS_URL": redis_url,
+        "DATA_DIR": str(tmp_path / "data"),
+        "WORKER_CONCURRENCY": "4",
+    }
+
+
+def test_beat_and_worker_check_each_monitor_on_its_own_slot(tmp_path, db_url, pipeline_env):
+    sessions = session_factory(make_engine(db_url))
+    with HttpPeer() as peer, sessions() as session:
+        monitors = [
+            Monitor(name=f"m{i}", type="http", target=peer.url, interval_seconds=10, timeout_seconds=5)
+            for i in range(5)
+        ]
+        paused = Monitor(
+            name="paused", type="http", target=peer.url, interval_seconds=10, timeout_seconds=5, enabled=False
+        )
+        session.add_all([*monitors, paused])
+        session.commit()
+        ids = [m.id for m in monitors]
+
+        worker = start(command("worker"), pipeline_env, tmp_path / "worker.log")
+        beat = start(command("beat"), pipeline_env, tmp_path / "beat.log")
+        started = time.time()
+        try:
+            time.sleep(32)
+        finally:
+            beat_stop = stop(beat)
+            worker_stop = stop(worker)
+        ended = time.time()
+
+        results = session.scalars(select(CheckResult).order_by(CheckResult.checked_at)).all()
+        assert results, (tmp_path / "worker.log").read_text()[-3000:]
+        assert {r.monitor_id for r in results} == set(ids)  # the paused monitor is never checked
+        for mid in ids:
+            mine = [r for r in results if r.monitor_id == mid]
+            slots = [r.slot_at.timestamp() for r in mine]
+            assert len(slots) == len(set(slots)), "a slot was recorded twice"
+            offset = schedule.offset_for(mid, 10)
+            for r in mine:
+                slot = r.slot_at.timestamp()
+                assert round((slot - offset) / 10, 3).is_integer(), "result is not on the monitor's own slot"
+                lag = (r.checked_at - r.slot_at) / timedelta(milliseconds=1)
+                assert -50 <= lag < 2000, f"check started {lag:.0f} ms after its slot"
+                assert r.status == "ok" and r.details == "HTTP 200"
+            # Every slot from the first check until the processes stopped was checked.
+            expected = schedule.slots_between(mid, 10, slots[0], ended - 3)
+            assert set(expected) <= set(round(s, 3) for s in slots)
+            assert len(mine) >= 2
+        states = session.scalars(select(MonitorState)).all()
+        assert {s.monitor_id for s in states} == set(ids) and all(s.status == "ok" for s in states)
+    assert ended - started < 60
+    assert beat_stop < 5 and worker_stop < 8
+    assert (
+        "OnlineTracker worker: up to 4 concurrent tasks from queues checks,alerts via redis://"
+        in (tmp_path / "worker.log").read_text()
+    )
+    assert "OnlineTracker beat: dispatching checks every 5 s" in (tmp_path / "beat.log").read_text()

@@ -1,0 +1,42 @@
+"""The admin web app (WEB_PORT): REST API under /api and, later, the dashboard at /."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask
+
+from shared import config as config_mod
+from shared.db import engine_options, install_sqlite_pragmas
+from web import errors
+from web.extensions import db
+
+MAX_BODY_BYTES = 1024 * 1024
+
+
+def create_app(config: config_mod.Config | None = None) -> Flask:
+    """Build the app; the caller has already migrated the database (``shared.db.migrate``)."""
+    config = config or config_mod.load()
+    app = Flask(__name__)
+    app.config.update(
+        OT=config,
+        SQLALCHEMY_DATABASE_URI=config.database_url,
+        SQLALCHEMY_ENGINE_OPTIONS=engine_options(config.database_url),
+        MAX_CONTENT_LENGTH=MAX_BODY_BYTES,
+        JSON_SORT_KEYS=False,
+    )
+    app.json.sort_keys = False
+    app.json.ensure_ascii = False
+    db.init_app(app)
+    with app.app_context():
+        install_sqlite_pragmas(db.engine)
+
+    errors.register(app, rollback=db.session.rollback)
+
+    from web.api import checks, meta, monitors, results, settings, status
+
+    # results before monitors: /api/monitors/history must not be read as a monitor id.
+    for module in (results, checks, monitors, settings, status, meta):
+        app.register_blueprint(module.bp)
+    logging.getLogger(__name__).debug("web app created for %s", config_mod.redact_url(config.database_url))
+    return app

@@ -1,0 +1,65 @@
+"""Running a check now: for the unsaved form (Test button) and for a saved monitor. Stores nothing."""
+
+from __future__ import annotations
+
+import time
+
+from flask import Blueprint, jsonify
+
+from shared import monitors as monitor_rules
+from shared import settings_store
+from shared.checks import run_check
+from shared.models import Monitor, utcnow
+from shared.schemas import MonitorIn
+from shared.timefmt import iso
+from web.api import get_or_404, read_json_object
+from web.api.monitors import validate_monitor
+from web.extensions import db
+from web.openapi import doc
+
+bp = Blueprint("checks", __name__, url_prefix="/api/monitors")
+
+RESULT_SCHEMA = {
+    "type": "object",
+    "properties": {
+        "status": {"type": "string", "enum": ["ok", "degraded", "down"]},
+        "latency_ms": {"type": ["number", "null"]},
+        "details": {"type": "string"},
+        "days_left": {"type": ["integer", "null"]},
+        "checked_at": {"type": "string"},
+        "duration_ms": {"type": "number"},
+    },
+}
+
+
+def _run(spec) -> dict:
+    db.session.rollback()  # release the connection while the check waits on the network
+    started = utcnow()
+    t0 = time.perf_counter()
+    outcome = run_check(spec)
+    return {
+        **outcome.as_dict(),
+        "checked_at": iso(started),
+        "duration_ms": round((time.perf_counter() - t0) * 1000, 1),
+    }
+
+
+@bp.post("/test")
+@doc(
+    "Check an unsaved monitor once now; nothing is stored",
+    body=MonitorIn,
+    response=RESULT_SCHEMA,
+    tag="monitors",
+)
+def test_unsaved():
+    data = validate_monitor(read_json_object())
+    spec = monitor_rules.spec_from_input(data, settings_store.monitoring_defaults(db.session))
+    return jsonify(_run(spec))
+
+
+@bp.post("/<int:monitor_id>/test")
+@doc("Check a saved monitor once now; nothing is stored", response=RESULT_SCHEMA, tag="monitors")
+def test_saved(monitor_id: int):
+    monitor = get_or_404(Monitor, monitor_id, "Monitor")
+    spec = monitor_rules.check_spec(monitor, settings_store.monitoring_defaults(db.session))
+    return jsonify(_run(spec))

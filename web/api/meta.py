@@ -1,0 +1,23 @@
+"""/api/openapi.json and /healthz."""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, jsonify
+
+from web import openapi
+from web.extensions import db
+from web.health import health_report
+
+bp = Blueprint("meta", __name__)
+
+
+@bp.get("/api/openapi.json")
+@openapi.doc("This document", tag="meta")
+def openapi_json():
+    return jsonify(openapi.build(current_app))
+
+
+@bp.get("/healthz")
+def healthz():
+    report = health_report(db.engine, current_app.config["OT"])
+    return jsonify(report), 200 if report["ok"] else 503

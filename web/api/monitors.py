@@ -1,0 +1,124 @@
+"""/api/monitors: list, create, read, update, delete, defaults."""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, jsonify
+from sqlalchemy import and_, select
+
+from shared import monitors as monitor_rules
+from shared import settings_store
+from shared.models import Agent, Monitor, MonitorState
+from shared.schemas import FieldErrors, MonitorIn, check_threshold_order
+from shared.thresholds import resolve
+from shared.validation import validate
+from web.api import get_or_404, read_json_object
+from web.extensions import db
+from web.openapi import doc
+
+bp = Blueprint("monitors", __name__, url_prefix="/api/monitors")
+
+MONITOR_SCHEMA = {"$ref": "#/components/schemas/MonitorIn"}
+
+
+def _with_state(query):
+    """Monitors joined with the state at the location that checks them (one query, no N+1)."""
+    state_join = and_(
+        MonitorState.monitor_id == Monitor.id,
+        MonitorState.location == db.func.coalesce(Monitor.agent_id, 0),
+    )
+    return query.add_columns(MonitorState).outerjoin(MonitorState, state_join)
+
+
+def _load(monitor_id: int) -> dict:
+    row = db.session.execute(_with_state(select(Monitor)).where(Monitor.id == monitor_id)).first()
+    return monitor_rules.serialize(row[0], row[1])
+
+
+def validate_monitor(data: dict) -> MonitorIn:
+    """API.md's rules, then those that need the database: thresholds in order once the system
+    defaults fill the gaps, and an agent that exists and is approved."""
+    monitor = validate(MonitorIn, data)
+    defaults = settings_store.monitoring_defaults(db.session)
+    resolved = resolve(monitor.thresholds.model_dump(), defaults).as_dict()
+    errors = {
+        f"thresholds.{k}": f"{v} (with the system defaults filled in)"
+        for k, v in check_threshold_order(resolved).items()
+    }
+    if monitor.agent_id is not None:
+        agent = db.session.get(Agent, monitor.agent_id)
+        if agent is None or not agent.approved:
+            errors["agent_id"] = "no approved agent has this id"
+    if errors:
+        raise FieldErrors(errors)
+    return monitor
+
+
+@bp.get("")
+@doc(
+    "List all monitors with their latest status",
+    response={"type": "array", "items": MONITOR_SCHEMA},
+    tag="monitors",
+)
+def list_monitors():
+    rows = db.session.execute(_with_state(select(Monitor)).order_by(Monitor.id)).all()
+    return jsonify([monitor_rules.serialize(m, s) for m, s in rows])
+
+
+@bp.get("/defaults")
+@doc("Default threshold values for new monitors (current system settings)", tag="monitors")
+def defaults():
+    values = settings_store.monitoring_defaults(db.session).as_dict()
+    fields = MonitorIn.model_fields
+    values.update(
+        interval_seconds=fields["interval_seconds"].default, timeout_seconds=fields["timeout_seconds"].default
+    )
+    return jsonify(values)
+
+
+@bp.post("")
+@doc("Create a monitor", body=MonitorIn, response=MONITOR_SCHEMA, status=201, tag="monitors")
+def create():
+    data = validate_monitor(read_json_object())
+    monitor = Monitor()
+    monitor_rules.apply(monitor, data)
+    db.session.add(monitor)
+    db.session.commit()
+    current_app.logger.info("monitor %s created (%s %s)", monitor.id, monitor.type, monitor.target)
+    return jsonify(_load(monitor.id)), 201
+
+
+@bp.get("/<int:monitor_id>")
+@doc("Get one monitor", response=MONITOR_SCHEMA, tag="monitors")
+def get(monitor_id: int):
+    get_or_404(Monitor, monitor_id, "Monitor")
+    return jsonify(_load(monitor_id))
+
+
+@bp.put("/<int:monitor_id>")
+@doc(
+    "Update a monitor (omitted fields keep their value)",
+    body=MonitorIn,
+    response=MONITOR_SCHEMA,
+    tag="monitors",
+)
+def update(monitor_id: int):
+    monitor = get_or_404(Monitor, monitor_id, "Monitor")
+    changes = read_json_object()
+    merged = monitor_rules.as_input(monitor)
+    thresholds = changes.get("thresholds")
+    if isinstance(thresholds, dict):
+        changes = {**changes, "thresholds": {**merged["thresholds"], **thresholds}}
+    merged.update(changes)
+    data = validate_monitor(merged)
+    monitor_rules.apply(monitor, data)
+    db.session.commit()
+    return jsonify(_load(monitor_id))
+
+
+@bp.delete("/<int:monitor_id>")
+@doc("Delete a monitor with its results and history", response={"type": "object"}, tag="monitors")
+def delete(monitor_id: int):
+    monitor = get_or_404(Monitor, monitor_id, "Monitor")
+    db.session.delete(monitor)
+    db.session.commit()
+    return jsonify({"deleted": monitor_id})
