@@ -1,0 +1,188 @@
+"""HTTP/HTTPS check against real loopback servers, plus run_check's dispatch and containment."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+import shared.checks as checks
+from shared.checks import CheckResult, CheckSpec, http, run_check
+from shared.thresholds import Thresholds
+from tests.peers.http_server import closed_port, serve_http
+from tests.peers.tls_server import TestCA, serve_tls
+
+CA_ENV_VARS = ("ONLINETRACKER_CA_BUNDLE", "REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE")
+
+
+@pytest.fixture
+def peer():
+    with serve_http() as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def ca():
+    authority = TestCA()
+    yield authority
+    authority.cleanup()
+
+
+@pytest.fixture
+def no_ca_env(monkeypatch):
+    """Only the system trust store: this machine exports REQUESTS_CA_BUNDLE globally."""
+    for name in CA_ENV_VARS:
+        monkeypatch.delenv(name, raising=False)
+
+
+def check(url: str, **spec) -> CheckResult:
+    return run_check(CheckSpec(type=spec.pop("type", "http"), target=url, **spec))
+
+
+def test_fast_200_is_ok(peer):
+    result = check(peer.url)
+    assert (result.status, result.details) == ("ok", "HTTP 200")
+    assert 0 < result.latency_ms < 80
+    assert result.days_left is None
+
+
+@pytest.mark.parametrize(("delay", "expected"), [(0.12, "degraded"), (0.25, "down")])
+def test_slow_answers_follow_default_thresholds(peer, delay, expected):
+    peer.set(delay=delay)
+    result = check(peer.url)
+    assert (result.status, result.details) == (expected, "HTTP 200")
+    assert result.latency_ms >= delay * 1000
+
+
+def test_custom_thresholds_are_used(peer):
+    peer.set(delay=0.12)
+    result = check(peer.url, thresholds=Thresholds(ok_ms=500, degraded_ms=1000))
+    assert result.status == "ok"
+
+
+@pytest.mark.parametrize("code", [400, 404, 500, 503])
+def test_http_error_is_down_with_its_code(peer, code):
+    peer.set(status=code)
+    result = check(peer.url)
+    assert (result.status, result.details) == ("down", f"HTTP {code}")
+    assert result.latency_ms is not None
+
+
+def test_redirects_are_followed(peer):
+    peer.set(path="/old", status=301, headers={"Location": "/new"})
+    result = check(peer.url + "old")
+    assert (result.status, result.details) == ("ok", "HTTP 200")
+    assert peer.hits == 2
+
+
+def test_timeout_names_the_spec_timeout(peer):
+    peer.set(delay=2)
+    started = time.perf_counter()
+    result = check(peer.url, timeout_seconds=1)
+    assert result == CheckResult(status="down", latency_ms=None, details="timed out after 1 s")
+    assert time.perf_counter() - started < 1.8
+
+
+def test_fractional_timeout_is_shown_as_typed(peer):
+    peer.set(delay=1)
+    assert check(peer.url, timeout_seconds=0.5).details == "timed out after 0.5 s"
+
+
+def test_refused():
+    result = check(f"http://127.0.0.1:{closed_port()}/")
+    assert result == CheckResult(status="down", latency_ms=None, details="connection refused")
+
+
+def test_dns_failure():
+    result = check("http://onlinetracker-test.invalid/")
+    assert (result.status, result.details) == ("down", "DNS lookup failed for onlinetracker-test.invalid")
+
+
+def test_target_without_scheme_gets_the_type_scheme(peer):
+    assert check(f"127.0.0.1:{peer.port}/").details == "HTTP 200"
+    assert http.normalise_url("example.org", "https") == "https://example.org"
+    assert http.normalise_url("example.org/x", "http") == "http://example.org/x"
+
+
+def test_large_body_is_not_downloaded(peer):
+    peer.set(body=b"x" * (8 * 1024 * 1024))
+    started = time.perf_counter()
+    result = check(peer.url)
+    assert (result.status, result.details) == ("ok", "HTTP 200")
+    assert time.perf_counter() - started < 0.5
+
+
+def test_connection_is_reused_between_checks(peer):
+    for _ in range(3):
+        assert check(peer.url).status == "ok"
+    assert (peer.hits, peer.connections) == (3, 1)
+
+
+def test_https_with_ca_bundle_is_ok(ca, monkeypatch):
+    with serve_tls(ca) as tls:
+        monkeypatch.setenv("ONLINETRACKER_CA_BUNDLE", ca.bundle_path)
+        result = check(tls.url, type="https")
+        assert (result.status, result.details) == ("ok", "HTTP 200")
+        tls.http.set(status=502)
+        assert check(tls.url, type="https").details == "HTTP 502"
+
+
+def test_requests_ca_bundle_is_honoured_too(ca, no_ca_env, monkeypatch):
+    with serve_tls(ca) as tls:
+        monkeypatch.setenv("REQUESTS_CA_BUNDLE", ca.bundle_path)
+        assert check(tls.url, type="https").status == "ok"
+
+
+@pytest.mark.parametrize(
+    ("leaf", "use_bundle", "details"),
+    [
+        ({"days": -1}, True, "certificate has expired"),
+        (
+            {"dns_names": ("wrong.example",), "ip_addresses": ()},
+            True,
+            "certificate does not match host localhost",
+        ),
+        ({}, False, "certificate is not trusted"),
+    ],
+)
+def test_https_certificate_problems(ca, no_ca_env, monkeypatch, leaf, use_bundle, details):
+    if use_bundle:
+        monkeypatch.setenv("ONLINETRACKER_CA_BUNDLE", ca.bundle_path)
+    with serve_tls(ca, **leaf) as tls:
+        result = check(tls.url, type="https")
+    assert result == CheckResult(status="down", latency_ms=None, details=details)
+
+
+def test_https_ip_target_matches_ip_san(ca, monkeypatch):
+    monkeypatch.setenv("ONLINETRACKER_CA_BUNDLE", ca.bundle_path)
+    with serve_tls(ca, hostname="127.0.0.1") as tls:
+        assert check(tls.url, type="https").details == "HTTP 200"
+
+
+def test_plain_http_to_a_tls_port_is_a_connection_failure(ca):
+    with serve_tls(ca) as tls:
+        result = check(f"http://127.0.0.1:{tls.port}/", timeout_seconds=2)
+    assert result.status == "down"
+    assert result.details.startswith("connection failed: ")
+
+
+# --- run_check ------------------------------------------------------------------------------------
+
+
+def test_registry_maps_every_type():
+    assert set(checks.CHECKS) == {"ping", "http", "https", "ssl"}
+    assert checks.CHECKS["http"] is checks.CHECKS["https"] is http.run
+
+
+def test_unknown_type_is_down_not_an_error():
+    result = run_check(CheckSpec(type="gopher", target="127.0.0.1"))
+    assert result == CheckResult(status="down", latency_ms=None, details="unknown check type 'gopher'")
+
+
+def test_run_check_contains_unexpected_exceptions(monkeypatch):
+    def broken(spec):
+        raise ValueError("boom\nsecond line is dropped")
+
+    monkeypatch.setitem(checks.CHECKS, "http", broken)
+    result = run_check(CheckSpec(type="http", target="http://127.0.0.1/"))
+    assert result == CheckResult(status="down", latency_ms=None, details="check failed: ValueError: boom")
