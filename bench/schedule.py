@@ -22,12 +22,12 @@ from datetime import UTC, datetime
 
 import redis
 from sqlalchemy import insert, select
-from tests.peers.http_server import HttpPeer
 
 from bench.common import cpu_seconds, percentile, rss_mb, scratch_database
 from shared import schedule
 from shared.db import make_engine, session_factory
 from shared.models import CheckResult, Monitor
+from tests.peers.http_server import HttpPeer
 
 INTERVAL = 60
 
