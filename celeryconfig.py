@@ -56,6 +56,6 @@ task_send_sent_event = True
 beat_schedule = {
     "purge-old-data": {"task": "worker.purge_old_data", "schedule": 3600.0},
     # Re-sends alert deliveries that were never marked done (a worker died) and repeated reminders.
-    "sweep-alerts": {"task": "worker.sweep_alerts", "schedule": 30.0},
+    "sweep-alerts": {"task": "worker.sweep_alerts", "schedule": 30.0, "options": {"expires": 25}},
 }
 beat_schedule_filename = str(_cfg.data_dir / "celerybeat-schedule")

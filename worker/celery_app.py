@@ -2,5 +2,5 @@
 
 from celery import Celery
 
-app = Celery("onlinetracker", include=["worker.tasks"])
+app = Celery("onlinetracker", include=["worker.tasks", "worker.alerts"])
 app.config_from_object("celeryconfig")

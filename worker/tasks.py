@@ -6,8 +6,8 @@ import logging
 import time
 from datetime import timedelta
 
+from shared import alert_hook, recording, retention
 from shared import monitors as monitor_rules
-from shared import recording, retention
 from shared.checks import run_check as run_one_check
 from shared.models import Monitor, utcnow
 from shared.timefmt import from_epoch
@@ -45,10 +45,12 @@ def run_check(monitor_id: int, slot: float) -> None:
         monitor = session.get(Monitor, monitor_id)
         if monitor is None:
             return
-        recording.record(
+        _, transition = recording.record(
             session, monitor, server_uid(monitor_id, slot), started, outcome, slot_at=from_epoch(slot)
         )
+        event_ids = alert_hook.write_events(session, [(monitor, transition)] if transition else [])
         session.commit()
+    alert_hook.enqueue(event_ids)
 
 
 @app.task(name="worker.purge_old_data", ignore_result=True)
