@@ -52,6 +52,34 @@ def cmd_web(config: config_mod.Config, args) -> int:
     return 0
 
 
+def cmd_gateway(config: config_mod.Config, args) -> int:
+    from agent_gateway import create_app
+    from shared.serve import serve
+
+    _prepare_database(config)
+    port = args.port or config.coms_port
+    serve(
+        lambda: create_app(config),
+        config.bind_host,
+        port,
+        workers=args.workers,
+        on_ready=lambda: log.info(
+            "OnlineTracker gateway: agent API (register, report, monitors) on http://%s:%s (database %s)",
+            config.bind_host,
+            port,
+            redact_url(config.database_url),
+        ),
+    )
+    return 0
+
+
+def cmd_agent(_config: config_mod.Config, _args) -> int:
+    from agent_gateway.agent import AgentSettings
+    from agent_gateway.agent import main as agent_main
+
+    return agent_main(AgentSettings.from_env())
+
+
 def cmd_worker(config: config_mod.Config, _args) -> int:
     from worker.runner import run_worker
 
@@ -71,6 +99,10 @@ def cmd_beat(config: config_mod.Config, _args) -> int:
 def cmd_run(config: config_mod.Config, args) -> int:
     from shared.supervise import run_all
 
+    if config.mode == "agent":
+        return cmd_agent(config, args)
+    if config.mode != "server":
+        raise ConfigError(f"MODE must be server or agent, got {config.mode!r}")
     _prepare_database(config)
     return run_all(config)
 
@@ -82,6 +114,8 @@ COMMANDS = {
         "DATABASE_URL and REDIS_URL are unset)",
     ),
     "web": (cmd_web, "serve the admin API and dashboard on WEB_PORT"),
+    "gateway": (cmd_gateway, "serve the agent-only API on COMS_PORT"),
+    "agent": (cmd_agent, "run as a remote agent (SERVER_HOST, COMS_PORT, SHARED_SECRET)"),
     "worker": (cmd_worker, "run checks and alert deliveries from the queues (WORKER_CONCURRENCY at once)"),
     "beat": (cmd_beat, "dispatch checks every 5 s and run periodic jobs; run exactly one"),
     "migrate": (cmd_migrate, "bring the database schema up to date and exit"),
@@ -93,8 +127,10 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     for name, (_fn, help_text) in COMMANDS.items():
         p = sub.add_parser(name, help=help_text)
-        if name == "web":
-            p.add_argument("--port", type=int, default=None, help="override WEB_PORT")
+        if name in ("web", "gateway"):
+            p.add_argument(
+                "--port", type=int, default=None, help=f"override {'WEB' if name == 'web' else 'COMS'}_PORT"
+            )
             p.add_argument("--workers", type=int, default=2, help="gunicorn worker processes")
     return parser
 

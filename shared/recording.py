@@ -11,11 +11,11 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from shared.buckets import RESOLUTIONS, bucket_start
 from shared.checks import CheckResult as Outcome
+from shared.dialect import insert as _insert
 from shared.models import CheckResult, Monitor, MonitorState, Rollup, utcnow
 
 
@@ -30,11 +30,6 @@ class Transition:
     details: str
     days_left: int | None
     at: datetime
-
-
-def _insert(session: Session, table):
-    dialect = session.get_bind().dialect.name
-    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
 
 
 def _fold_into_rollups(session: Session, monitor_id: int, checked_at: datetime, outcome: Outcome) -> None:

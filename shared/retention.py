@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, select
 
 from shared.buckets import DAY, FIFTEEN_MINUTES, HOUR
-from shared.models import CheckResult, Rollup
+from shared.models import AgentNonce, CheckResult, Rollup
 
 BATCH = 5000
 ROLLUP_KEEP = {FIFTEEN_MINUTES: timedelta(days=4), HOUR: timedelta(days=35), DAY: timedelta(days=800)}
@@ -38,4 +38,9 @@ def purge(session, now: datetime, keep_results: timedelta) -> dict[str, int]:
         )
         session.commit()
         removed[f"rollups_{resolution}s"] = result.rowcount
+    # Nonces older than twice the signature window can't be replayed anyway: the timestamp check
+    # refuses those requests before the nonce is looked at.
+    result = session.execute(delete(AgentNonce).where(AgentNonce.seen_at < now - timedelta(minutes=10)))
+    session.commit()
+    removed["agent_nonces"] = result.rowcount
     return removed

@@ -9,6 +9,7 @@ from __future__ import annotations
 import ipaddress
 import re
 import uuid
+from datetime import datetime
 from typing import Annotated, Literal
 from urllib.parse import urlsplit
 
@@ -246,3 +247,42 @@ def normalise_uuid(value: str) -> str:
 SECTIONS = {"monitoring": MonitoringSettings, "alerts": AlertSettings, "agents": AgentSettings}
 #: Write-only fields: stored encrypted, answered only as ``<name>_set``.
 SECRET_FIELDS = {"alerts": ("smtp_password",), "agents": ("shared_secret",)}
+
+
+class AgentRegistration(Strict):
+    uuid: str
+    name: str = Field("", max_length=200)
+
+    @field_validator("uuid")
+    @classmethod
+    def _uuid(cls, value: str) -> str:
+        return normalise_uuid(value)
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, value: str) -> str:
+        return _CONTROL.sub(" ", value)
+
+
+class AgentResult(Strict):
+    """One check result reported by an agent; ``id`` is made by the agent and makes re-sends idempotent."""
+
+    id: Annotated[str, StringConstraints(min_length=8, max_length=64, pattern=r"^[A-Za-z0-9-]+$")]
+    monitor_id: int = Field(ge=1)
+    checked_at: datetime = Field(strict=False)
+    slot_at: datetime | None = Field(None, strict=False)
+    status: Literal["ok", "degraded", "down"]
+    latency_ms: float | None = Field(None, ge=0, le=3_600_000)
+    details: str = Field("", max_length=500)
+    days_left: int | None = Field(None, ge=-100_000, le=100_000)
+
+    @field_validator("checked_at", "slot_at")
+    @classmethod
+    def _aware(cls, value: datetime | None) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            raise ValueError("must include a timezone (e.g. end with Z)")
+        return value
+
+
+class AgentReport(Strict):
+    results: list[AgentResult] = Field(max_length=1000)

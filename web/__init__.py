@@ -33,10 +33,10 @@ def create_app(config: config_mod.Config | None = None) -> Flask:
 
     errors.register(app, rollback=db.session.rollback)
 
-    from web.api import checks, meta, monitors, results, settings, status
+    from web.api import agents, alerts, checks, meta, monitors, results, settings, status
 
     # results before monitors: /api/monitors/history must not be read as a monitor id.
-    for module in (results, checks, monitors, settings, status, meta):
+    for module in (results, checks, monitors, settings, alerts, agents, status, meta):
         app.register_blueprint(module.bp)
     logging.getLogger(__name__).debug("web app created for %s", config_mod.redact_url(config.database_url))
     return app

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, jsonify
 
+from shared.health import health_report
 from web import openapi
 from web.extensions import db
-from web.health import health_report
 
 bp = Blueprint("meta", __name__)
 
