@@ -20,11 +20,15 @@ _cfg = _config.load()
 
 broker_url = _cfg.broker_url
 if _cfg.embedded:
-    _folder = str(_cfg.data_dir / "broker")
+    # The embedded default: kombu's filesystem transport, a folder of message files in DATA_DIR.
+    _folder = _cfg.data_dir / "broker"
+    _control = _cfg.data_dir / "broker-control"
+    for _path in (_folder, _control):
+        _path.mkdir(parents=True, exist_ok=True)
     broker_transport_options = {
-        "data_folder_in": _folder,
-        "data_folder_out": _folder,
-        "control_folder": str(_cfg.data_dir / "broker-control"),
+        "data_folder_in": str(_folder),
+        "data_folder_out": str(_folder),
+        "control_folder": str(_control),
         "store_processed": False,
     }
 else:

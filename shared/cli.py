@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 
 from shared import config as config_mod
@@ -96,6 +97,20 @@ def cmd_beat(config: config_mod.Config, _args) -> int:
     return 0
 
 
+def cmd_flower(config: config_mod.Config, args) -> int:
+    """Celery's own monitoring UI: workers, queues (checks, alerts) and task history."""
+    from worker.celery_app import app
+
+    log.info(
+        "OnlineTracker flower: Celery monitoring UI on http://%s:%s via %s",
+        args.address,
+        args.port,
+        redact_url(config.broker_url),
+    )
+    app.start(["flower", f"--port={args.port}", f"--address={args.address}"])
+    return 0
+
+
 def cmd_run(config: config_mod.Config, args) -> int:
     from shared.supervise import run_all
 
@@ -118,6 +133,10 @@ COMMANDS = {
     "agent": (cmd_agent, "run as a remote agent (SERVER_HOST, COMS_PORT, SHARED_SECRET)"),
     "worker": (cmd_worker, "run checks and alert deliveries from the queues (WORKER_CONCURRENCY at once)"),
     "beat": (cmd_beat, "dispatch checks every 5 s and run periodic jobs; run exactly one"),
+    "flower": (
+        cmd_flower,
+        "Celery Flower: see what each worker and queue is doing (FLOWER_PORT, default 5555)",
+    ),
     "migrate": (cmd_migrate, "bring the database schema up to date and exit"),
 }
 
@@ -127,6 +146,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     for name, (_fn, help_text) in COMMANDS.items():
         p = sub.add_parser(name, help=help_text)
+        if name == "flower":
+            p.add_argument("--port", type=int, default=int(os.environ.get("FLOWER_PORT") or 5555))
+            p.add_argument("--address", default=os.environ.get("FLOWER_ADDRESS") or "127.0.0.1")
         if name in ("web", "gateway"):
             p.add_argument(
                 "--port", type=int, default=None, help=f"override {'WEB' if name == 'web' else 'COMS'}_PORT"

@@ -12,3 +12,8 @@ def configure(level: str | None = None) -> None:
     # Alembic announces every plugin at INFO; its "Running upgrade" lines are kept at WARNING+ only
     # when something goes wrong. The migrate command logs its own summary line.
     logging.getLogger("alembic").setLevel(logging.WARNING)
+    # One line per received and finished task is thousands of lines a minute at scale; Flower and
+    # LOG_LEVEL=DEBUG show them when wanted.
+    if logging.getLogger().level > logging.DEBUG:
+        for name in ("celery.worker.strategy", "celery.app.trace", "kombu.connection"):
+            logging.getLogger(name).setLevel(logging.WARNING)
