@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from shared.buckets import DAY, FIFTEEN_MINUTES, HOUR, bucket_starts
 from shared.models import Rollup
@@ -60,6 +60,87 @@ def history_buckets(session, monitor_ids: list[int], hours: int, now: datetime) 
             )
         result[monitor_id] = buckets
     return result
+
+
+def history_columns(session, monitor_ids: list[int] | None, hours: int, now: datetime) -> dict:
+    """The 15-minute bars of many monitors in a compact, columnar form for the dashboard.
+
+    One row of arrays per monitor (``ok``, ``degraded``, ``down``, ``avg_latency_ms``, each with one
+    entry per bucket of ``starts``) instead of one object per bucket: for 1,000 monitors that is
+    a few MB of JSON built from one column query instead of 288,000 objects.
+    """
+    starts = bucket_starts(now, FIFTEEN_MINUTES, hours * 4)
+    if session.get_bind().dialect.name == "postgresql" and monitor_ids is not None:
+        columns = _pg_columns(session, monitor_ids, starts)
+        return {"bucket_seconds": FIFTEEN_MINUTES, "starts": [iso(s) for s in starts], "monitors": columns}
+    index = {start.timestamp(): i for i, start in enumerate(starts)}
+    query = select(
+        Rollup.monitor_id,
+        Rollup.bucket_start,
+        Rollup.ok,
+        Rollup.degraded,
+        Rollup.down,
+        Rollup.latency_sum,
+        Rollup.latency_count,
+    ).where(Rollup.resolution == FIFTEEN_MINUTES, Rollup.bucket_start >= starts[0])
+    if monitor_ids is not None:
+        query = query.where(Rollup.monitor_id.in_(monitor_ids))
+    n = len(starts)
+    columns: dict[int, dict] = {}
+
+    def empty() -> dict:
+        return {"ok": [0] * n, "degraded": [0] * n, "down": [0] * n, "avg_latency_ms": [None] * n}
+
+    for mid in monitor_ids or ():
+        columns[mid] = empty()
+    for mid, start, ok, degraded, down, lat_sum, lat_count in session.execute(query):
+        i = index.get(start.timestamp())
+        if i is None:
+            continue
+        row = columns.get(mid)
+        if row is None:
+            row = columns[mid] = empty()
+        row["ok"][i], row["degraded"][i], row["down"][i] = ok, degraded, down
+        row["avg_latency_ms"][i] = round(lat_sum / lat_count, 1) if lat_count else None
+    return {"bucket_seconds": FIFTEEN_MINUTES, "starts": [iso(s) for s in starts], "monitors": columns}
+
+
+_PG_COLUMNS = text("""
+    SELECT monitor_id, array_agg(pos), array_agg(ok), array_agg(degraded), array_agg(down), array_agg(latency)
+    FROM (
+        SELECT monitor_id, ok, degraded, down,
+               CAST((extract(epoch FROM bucket_start) - :first_epoch) / 900 AS int) AS pos,
+               CASE WHEN latency_count > 0 THEN round(CAST(latency_sum / latency_count AS numeric), 1)::float8 END
+                   AS latency
+        FROM rollups
+        WHERE resolution = 900 AND bucket_start >= CAST(:first AS timestamptz) AND monitor_id = ANY(:ids)
+        ORDER BY monitor_id, bucket_start
+    ) AS ordered
+    GROUP BY monitor_id
+""")
+
+
+def _pg_columns(session, monitor_ids: list[int], starts: list[datetime]) -> dict[int, dict]:
+    """The same columns aggregated inside PostgreSQL: one row of arrays per monitor crosses the
+    wire instead of a row per bucket. A monitor with every bucket filled (the usual case) needs no
+    per-bucket work in Python at all."""
+    n = len(starts)
+    columns = {
+        mid: {"ok": [0] * n, "degraded": [0] * n, "down": [0] * n, "avg_latency_ms": [None] * n}
+        for mid in monitor_ids
+    }
+    params = {"first": starts[0], "first_epoch": starts[0].timestamp(), "ids": list(monitor_ids)}
+    rows = session.execute(_PG_COLUMNS, params)
+    for mid, positions, ok, degraded, down, latency in rows:
+        if len(positions) == n and positions[0] == 0 and positions[-1] == n - 1:
+            columns[mid] = {"ok": ok, "degraded": degraded, "down": down, "avg_latency_ms": latency}
+            continue
+        row = columns[mid]
+        for k, i in enumerate(positions):
+            if 0 <= i < n:
+                row["ok"][i], row["degraded"][i], row["down"][i] = ok[k], degraded[k], down[k]
+                row["avg_latency_ms"][i] = latency[k]
+    return columns
 
 
 def uptime(session, monitor_id: int, period: str, now: datetime) -> dict:

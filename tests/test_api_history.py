@@ -68,8 +68,15 @@ def test_batch_history_answers_many_monitors_in_one_request(app, client):
     a, b = create_monitor(client)["id"], create_monitor(client)["id"]
     _fill(app, a, 3, "down")
     body = client.get(f"/api/monitors/history?ids={a},{b},99999&hours=2").get_json()
-    assert set(body["monitors"]) == {str(a), str(b)}
-    assert body["monitors"][str(a)][-1]["status"] == "down" and len(body["monitors"][str(b)]) == 8
+    assert set(body["monitors"]) == {str(a), str(b)} and len(body["starts"]) == 8
+    assert sum(body["monitors"][str(a)]["down"]) == 3 and sum(body["monitors"][str(a)]["ok"]) == 0
+    empty = {"ok": [0] * 8, "degraded": [0] * 8, "down": [0] * 8, "avg_latency_ms": [None] * 8}
+    assert body["monitors"][str(b)] == empty
+    # The same numbers as the per-monitor history.
+    single = client.get(f"/api/monitors/{a}/history?hours=2").get_json()["buckets"]
+    assert [x["start"] for x in single] == body["starts"]
+    assert [x["down"] for x in single] == body["monitors"][str(a)]["down"]
+    assert [x["avg_latency_ms"] for x in single] == body["monitors"][str(a)]["avg_latency_ms"]
     assert set(client.get("/api/monitors/history?hours=1").get_json()["monitors"]) == {str(a), str(b)}
     assert client.get("/api/monitors/history?ids=1,x").status_code == 422
 
