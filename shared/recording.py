@@ -42,18 +42,23 @@ def _fold_into_rollups(session: Session, monitor_id: int, checked_at: datetime, 
         "latency_count": int(has_latency),
     }
     table = Rollup.__table__
-    for resolution in RESOLUTIONS:
-        stmt = _insert(session, table).values(
-            monitor_id=monitor_id,
-            resolution=resolution,
-            bucket_start=bucket_start(checked_at, resolution),
-            **counts,
-        )
-        stmt = stmt.on_conflict_do_update(
-            index_elements=["monitor_id", "resolution", "bucket_start"],
-            set_={name: getattr(table.c, name) + getattr(stmt.excluded, name) for name in counts},
-        )
-        session.execute(stmt)
+    # One statement for the three resolutions: one round trip instead of three per check.
+    stmt = _insert(session, table).values(
+        [
+            {
+                "monitor_id": monitor_id,
+                "resolution": resolution,
+                "bucket_start": bucket_start(checked_at, resolution),
+                **counts,
+            }
+            for resolution in RESOLUTIONS
+        ]
+    )
+    stmt = stmt.on_conflict_do_update(
+        index_elements=["monitor_id", "resolution", "bucket_start"],
+        set_={name: getattr(table.c, name) + getattr(stmt.excluded, name) for name in counts},
+    )
+    session.execute(stmt)
 
 
 def _change_state(
