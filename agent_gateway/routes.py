@@ -106,20 +106,7 @@ def monitors(agent_id: int):
         select(Monitor).where(Monitor.agent_id == agent.id, Monitor.enabled.is_(True)).order_by(Monitor.id)
     ).all()
     session.commit()
-    items = []
-    for monitor in rows:
-        spec = monitor_rules.check_spec(monitor, defaults)
-        items.append(
-            {
-                "id": monitor.id,
-                "name": monitor.name,
-                "type": monitor.type,
-                "target": monitor.target,
-                "interval_seconds": monitor.interval_seconds,
-                "timeout_seconds": monitor.timeout_seconds,
-                "thresholds": spec.thresholds.as_dict(),
-            }
-        )
+    items = [monitor_rules.for_agent(monitor, defaults) for monitor in rows]
     return jsonify({"agent_id": agent.id, "poll_seconds": 30, "monitors": items})
 
 

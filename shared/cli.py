@@ -32,46 +32,39 @@ def cmd_migrate(config: config_mod.Config, _args) -> int:
     return 0
 
 
-def cmd_web(config: config_mod.Config, args) -> int:
+def _serve(config: config_mod.Config, factory, port: int, workers: int, what: str) -> int:
     from shared.serve import serve
-    from web import create_app
 
     _prepare_database(config)
-    port = args.port or config.web_port
     serve(
-        lambda: create_app(config),
+        lambda: factory(config),
         config.bind_host,
         port,
-        workers=args.workers,
+        workers=workers,
         on_ready=lambda: log.info(
-            "OnlineTracker web: admin API and dashboard on http://%s:%s (database %s)",
+            "OnlineTracker %s on http://%s:%s (database %s)",
+            what,
             config.bind_host,
             port,
             redact_url(config.database_url),
         ),
     )
     return 0
+
+
+def cmd_web(config: config_mod.Config, args) -> int:
+    from web import create_app
+
+    return _serve(
+        config, create_app, args.port or config.web_port, args.workers, "web: admin API and dashboard"
+    )
 
 
 def cmd_gateway(config: config_mod.Config, args) -> int:
     from agent_gateway import create_app
-    from shared.serve import serve
 
-    _prepare_database(config)
     port = args.port or config.coms_port
-    serve(
-        lambda: create_app(config),
-        config.bind_host,
-        port,
-        workers=args.workers,
-        on_ready=lambda: log.info(
-            "OnlineTracker gateway: agent API (register, report, monitors) on http://%s:%s (database %s)",
-            config.bind_host,
-            port,
-            redact_url(config.database_url),
-        ),
-    )
-    return 0
+    return _serve(config, create_app, port, args.workers, "gateway: agent API (register, report, monitors)")
 
 
 def cmd_agent(_config: config_mod.Config, _args) -> int:

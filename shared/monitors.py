@@ -36,6 +36,19 @@ def spec_from_input(data: MonitorIn, defaults: Thresholds) -> CheckSpec:
     )
 
 
+def for_agent(monitor: Monitor, defaults: Thresholds) -> dict:
+    """What an agent needs to check a monitor: its thresholds resolved, nothing else."""
+    return {
+        "id": monitor.id,
+        "name": monitor.name,
+        "type": monitor.type,
+        "target": monitor.target,
+        "interval_seconds": monitor.interval_seconds,
+        "timeout_seconds": monitor.timeout_seconds,
+        "thresholds": resolve(overrides(monitor), defaults).as_dict(),
+    }
+
+
 def as_input(monitor: Monitor) -> dict:
     """The stored monitor in the shape of a create request, for merging a partial PUT into."""
     return {
