@@ -14,6 +14,8 @@ Choices that matter for "no slot lost, no result recorded twice" (see README "Sc
   hoarding the checks that another, idle worker could run.
 """
 
+import os as _os
+
 from shared import config as _config
 
 _cfg = _config.load()
@@ -32,7 +34,12 @@ if _cfg.embedded:
         "store_processed": False,
     }
 else:
-    broker_transport_options = {"visibility_timeout": 60}
+    # BROKER_VISIBILITY_TIMEOUT: seconds; the tests shorten it to see a redelivery quickly.
+    broker_transport_options = {"visibility_timeout": int(_os.environ.get("BROKER_VISIBILITY_TIMEOUT") or 60)}
+    # REDIS_KEY_PREFIX: several installations (or test runs) can share one Redis without seeing
+    # each other's queues.
+    if _os.environ.get("REDIS_KEY_PREFIX"):
+        broker_transport_options["global_keyprefix"] = _os.environ["REDIS_KEY_PREFIX"]
 broker_connection_retry_on_startup = True
 
 task_ignore_result = True

@@ -22,7 +22,10 @@ def _services():
         pg_admin, redis_url = services.locate(throwaway)
     except services.MissingService as exc:
         pytest.exit(str(exc), returncode=3)
+    # Celery keys of this run under their own prefix: runs sharing one Redis never take each other's tasks.
+    os.environ.setdefault("REDIS_KEY_PREFIX", f"ot-test-{os.getpid()}-{uuid.uuid4().hex[:6]}:")
     yield pg_admin, redis_url
+    services.flush_prefix(redis_url)
     throwaway.stop()
 
 

@@ -149,6 +149,18 @@ def locate(throwaway: Throwaway) -> tuple[str, str]:
     return pg, rd
 
 
+def flush_prefix(redis_url: str) -> None:
+    """Forget this test run's queues (keys under REDIS_KEY_PREFIX), leaving other runs' alone."""
+    prefix = os.environ.get("REDIS_KEY_PREFIX", "")
+    client = redis.Redis.from_url(redis_url)
+    if not prefix:
+        client.flushdb()
+        return
+    keys = list(client.scan_iter(match=f"{prefix}*", count=1000))
+    if keys:
+        client.delete(*keys)
+
+
 def create_database(admin_url: str, name: str) -> str:
     conn = psycopg2.connect(admin_url)
     conn.autocommit = True

@@ -6,13 +6,13 @@ import re
 import time
 
 import pytest
-import redis
 import requests
 from sqlalchemy import select
 
 from shared import schedule
 from shared.db import make_engine, session_factory
 from shared.models import CheckResult
+from tests import services
 from tests.helpers import create_monitor
 from tests.peers.http_server import HttpPeer
 from tests.processes import command, start, stop, wait_http
@@ -33,7 +33,7 @@ def wait_for(predicate, timeout: float, what: str, step: float = 0.5):
 
 
 def test_agent_lifecycle_with_outage_and_restart(tmp_path, config, client, db_url, redis_url):
-    redis.Redis.from_url(redis_url).flushdb()
+    services.flush_prefix(redis_url)
     port = free_port()
     server_env = {
         "DATABASE_URL": db_url,

@@ -6,12 +6,12 @@ import time
 from datetime import timedelta
 
 import pytest
-import redis
 from sqlalchemy import select
 
 from shared import schedule
 from shared.db import make_engine, session_factory
 from shared.models import CheckResult, Monitor, MonitorState
+from tests import services
 from tests.peers.http_server import HttpPeer
 from tests.processes import command, start, stop
 
@@ -20,7 +20,7 @@ pytestmark = pytest.mark.slow
 
 @pytest.fixture
 def pipeline_env(tmp_path, db_url, redis_url):
-    redis.Redis.from_url(redis_url).flushdb()
+    services.flush_prefix(redis_url)
     return {
         "DATABASE_URL": db_url,
         "REDIS_URL": redis_url,
@@ -80,3 +80,46 @@ def test_beat_and_worker_check_each_monitor_on_its_own_slot(tmp_path, db_url, pi
         in (tmp_path / "worker.log").read_text()
     )
     assert "OnlineTracker beat: dispatching checks every 5 s" in (tmp_path / "beat.log").read_text()
+
+
+def test_a_worker_killed_mid_check_loses_no_slot_and_records_none_twice(tmp_path, db_url, pipeline_env):
+    """SIGKILL a worker while it checks: its unacknowledged check goes to the next worker after the
+    visibility timeout (8 s here, 60 s by default) and is recorded once, on its own slot."""
+    import os
+    import signal
+
+    env = {**pipeline_env, "BROKER_VISIBILITY_TIMEOUT": "8"}
+    sessions = session_factory(make_engine(db_url))
+    with HttpPeer() as peer, sessions() as session:
+        peer.set(delay=3)
+        monitor = Monitor(name="slow", type="http", target=peer.url, interval_seconds=10, timeout_seconds=8)
+        session.add(monitor)
+        session.commit()
+        mid = monitor.id
+        worker_a = start(command("worker"), env, tmp_path / "worker_a.log")
+        beat = start(command("beat"), env, tmp_path / "beat.log")
+        time.sleep(4)
+        victim_slot = schedule.next_slot(mid, 10, time.time() + 3)
+        time.sleep(victim_slot + 1.5 - time.time())  # the check of victim_slot is waiting on the target
+        os.kill(worker_a.pid, signal.SIGKILL)
+        worker_a.wait()
+        worker_b = start(command("worker"), env, tmp_path / "worker_b.log")
+        try:
+            deadline = time.time() + 45
+            recorded = []
+            while time.time() < deadline:
+                session.expire_all()
+                recorded = [
+                    r.slot_at.timestamp()
+                    for r in session.scalars(select(CheckResult).where(CheckResult.monitor_id == mid))
+                ]
+                if any(abs(s - victim_slot) < 0.01 for s in recorded) and max(recorded) > victim_slot + 15:
+                    break
+                time.sleep(1)
+        finally:
+            stop(beat)
+            stop(worker_b)
+        assert any(abs(s - victim_slot) < 0.01 for s in recorded), "the killed worker's slot was lost"
+        assert len(recorded) == len(set(recorded)), "a slot was recorded twice"
+        later = schedule.slots_between(mid, 10, victim_slot, max(recorded) + 0.001)
+        assert set(round(s, 3) for s in later) <= set(round(s, 3) for s in recorded)
