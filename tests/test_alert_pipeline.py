@@ -71,9 +71,6 @@ def test_down_then_up_sends_one_webhook_and_one_email_each(tmp_path, config, cli
             }
             mails = smtp.wait_for(1, timeout=10)
             assert [m.message["Subject"] for m in mails] == ["DOWN - API Server - server - http"]
-            print(
-                f"service failed -> webhook: {delay:.1f} s; failing check -> webhook: {check_to_webhook:.2f} s"
-            )
             assert delay < 10 + 5  # within one interval plus a few seconds
 
             time.sleep(12)  # still down, alert type "once": nothing more
