@@ -7,8 +7,6 @@ Fernet (AES-128-CBC + HMAC-SHA256) from ``cryptography``; the Fernet key is deri
 from __future__ import annotations
 
 import base64
-import hashlib
-import hmac
 
 from cryptography.fernet import Fernet, InvalidToken
 from cryptography.hazmat.primitives import hashes
@@ -35,11 +33,3 @@ def decrypt(secret_key: bytes, token: str) -> str:
         return _fernet(secret_key).decrypt(token.encode()).decode()
     except InvalidToken:
         raise SecretUnreadable("a stored secret can't be decrypted: was SECRET_KEY changed?") from None
-
-
-def sha256_hex(value: str) -> str:
-    return hashlib.sha256(value.encode()).hexdigest()
-
-
-def constant_time_equal(a: str, b: str) -> bool:
-    return hmac.compare_digest(a.encode(), b.encode())

@@ -6,7 +6,7 @@ without filling gaps itself.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy import select, text
 
@@ -167,7 +167,3 @@ def uptime(session, monitor_id: int, period: str, now: datetime) -> dict:
         "bucket_seconds": resolution * merge,
         "buckets": buckets,
     }
-
-
-def window_start(now: datetime, hours: int) -> datetime:
-    return now - timedelta(hours=hours)

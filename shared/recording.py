@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from shared.buckets import RESOLUTIONS, bucket_start
 from shared.checks import CheckResult as Outcome
 from shared.dialect import insert as _insert
-from shared.models import CheckResult, Monitor, MonitorState, Rollup, utcnow
+from shared.models import CheckResult, Monitor, MonitorState, Rollup
 
 
 @dataclass(frozen=True)
@@ -144,6 +144,3 @@ def record(
     _fold_into_rollups(session, monitor.id, checked_at, outcome)
     transition = _change_state(session, monitor.id, agent_id or 0, checked_at, outcome)
     return True, transition
-
-
-__all__ = ["Transition", "record", "utcnow"]

@@ -16,7 +16,6 @@ DEGRADED = "degraded"
 DOWN = "down"
 UNKNOWN = "unknown"
 
-STATUSES = (OK, DEGRADED, DOWN)
 #: Worst first; used to colour a history bucket by the worst status seen in it.
 SEVERITY = {UNKNOWN: 0, OK: 1, DEGRADED: 2, DOWN: 3}
 
