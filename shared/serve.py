@@ -16,7 +16,8 @@ class _GunicornApp(BaseApplication):
 
     def load_config(self):
         for key, value in self._options.items():
-            self.cfg.set(key, value)
+            if key in self.cfg.settings:
+                self.cfg.set(key, value)
 
     def load(self):
         return self._factory()
@@ -34,6 +35,9 @@ def serve(factory, host: str, port: int, workers: int = 2, threads: int = 4, on_
         "errorlog": "-",
         "loglevel": "warning",
         "preload_app": True,
+        # gunicorn 23+ opens a control socket in $HOME; web and gateway would fight over it, and a
+        # container's home may not be writable. We don't use it (older gunicorns lack the setting).
+        "control_socket_disable": True,
     }
     if on_ready is not None:
         options["when_ready"] = lambda _server: on_ready()
