@@ -38,5 +38,9 @@ def create_app(config: config_mod.Config | None = None) -> Flask:
     # results before monitors: /api/monitors/history must not be read as a monitor id.
     for module in (results, checks, monitors, settings, alerts, agents, status, meta):
         app.register_blueprint(module.bp)
+
+    from web import spa
+
+    spa.register(app)
     logging.getLogger(__name__).debug("web app created for %s", config_mod.redact_url(config.database_url))
     return app

@@ -1,0 +1,81 @@
+// Display helpers. Times are shown in the browser's local time zone; the API speaks UTC.
+import type { MonitorType, Status } from "./types";
+
+export const STATUS_LABEL: Record<Status, string> = {
+  ok: "OK",
+  degraded: "Degraded",
+  down: "Down",
+  unknown: "No data",
+};
+
+export const TYPE_LABEL: Record<MonitorType, string> = {
+  ping: "Ping",
+  http: "HTTP",
+  https: "HTTPS",
+  ssl: "SSL",
+};
+
+export function formatLatency(ms: number | null | undefined): string {
+  if (ms === null || ms === undefined || Number.isNaN(ms)) return "—";
+  if (ms < 1) return "<1 ms";
+  if (ms < 1000) return `${Math.round(ms)} ms`;
+  return `${(ms / 1000).toFixed(ms < 10000 ? 2 : 1)} s`;
+}
+
+export function formatPercent(fraction: number | null | undefined, digits = 2): string {
+  if (fraction === null || fraction === undefined) return "—";
+  const value = fraction * 100;
+  if (value === 100) return "100%";
+  return `${value.toFixed(digits)}%`;
+}
+
+const dateTime = new Intl.DateTimeFormat(undefined, {
+  month: "short",
+  day: "numeric",
+  hour: "2-digit",
+  minute: "2-digit",
+});
+const dateTimeSeconds = new Intl.DateTimeFormat(undefined, {
+  year: "numeric",
+  month: "short",
+  day: "numeric",
+  hour: "2-digit",
+  minute: "2-digit",
+  second: "2-digit",
+});
+const timeOnly = new Intl.DateTimeFormat(undefined, { hour: "2-digit", minute: "2-digit" });
+const dateOnly = new Intl.DateTimeFormat(undefined, { month: "short", day: "numeric" });
+
+export function formatDateTime(value: string | number | null | undefined, seconds = false): string {
+  if (value === null || value === undefined) return "—";
+  const date = new Date(value);
+  if (Number.isNaN(date.getTime())) return "—";
+  return (seconds ? dateTimeSeconds : dateTime).format(date);
+}
+
+export function formatTime(value: number): string {
+  return timeOnly.format(new Date(value));
+}
+
+export function formatDate(value: string | number): string {
+  return dateOnly.format(new Date(value));
+}
+
+/** "just now", "5 min ago", "3 h ago", "2 days ago". */
+export function timeAgo(value: string | null | undefined, now = Date.now()): string {
+  if (!value) return "never";
+  const seconds = Math.max(0, Math.round((now - Date.parse(value)) / 1000));
+  if (seconds < 10) return "just now";
+  if (seconds < 60) return `${seconds} s ago`;
+  const minutes = Math.round(seconds / 60);
+  if (minutes < 60) return `${minutes} min ago`;
+  const hours = Math.round(minutes / 60);
+  if (hours < 48) return `${hours} h ago`;
+  return `${Math.round(hours / 24)} days ago`;
+}
+
+export function formatInterval(seconds: number): string {
+  if (seconds % 3600 === 0) return `${seconds / 3600} h`;
+  if (seconds % 60 === 0) return `${seconds / 60} min`;
+  return `${seconds} s`;
+}

@@ -1,0 +1,186 @@
+// Shapes of the admin API (../shared/API.md; the live contract is GET /api/openapi.json).
+
+export type Status = "ok" | "degraded" | "down" | "unknown";
+export type MonitorType = "ping" | "http" | "https" | "ssl";
+
+export interface Thresholds {
+  ok_ms: number | null;
+  degraded_ms: number | null;
+  ping_count: number | null;
+  ssl_ok_days: number | null;
+  ssl_warning_days: number | null;
+}
+
+export interface Monitor {
+  id: number;
+  name: string;
+  type: MonitorType;
+  target: string;
+  interval_seconds: number;
+  timeout_seconds: number;
+  enabled: boolean;
+  agent_id: number | null;
+  thresholds: Thresholds;
+  status: Status;
+  last_checked_at: string | null;
+  last_latency_ms: number | null;
+  last_details: string | null;
+}
+
+export type MonitorInput = Pick<
+  Monitor,
+  "name" | "type" | "target" | "enabled" | "agent_id" | "thresholds"
+> & { interval_seconds?: number; timeout_seconds?: number };
+
+export interface Defaults {
+  ok_ms: number;
+  degraded_ms: number;
+  ping_count: number;
+  ssl_ok_days: number;
+  ssl_warning_days: number;
+  interval_seconds: number;
+  timeout_seconds: number;
+}
+
+export interface OverviewMonitor {
+  id: number;
+  name: string;
+  type: MonitorType;
+  target: string;
+  status: Status;
+  enabled?: boolean;
+  last_checked_at: string | null;
+  last_latency_ms: number | null;
+  agent_id: number | null;
+}
+
+export interface Overview {
+  total: number;
+  ok: number;
+  degraded: number;
+  down: number;
+  unknown: number;
+  monitors: OverviewMonitor[];
+}
+
+export interface Bucket {
+  start: string;
+  ok: number;
+  degraded: number;
+  down: number;
+  status: Status;
+  avg_latency_ms: number | null;
+}
+
+/** One monitor's bars in the batch answer: one entry per bucket of ``BatchHistory.starts``. */
+export interface HistoryColumns {
+  ok: number[];
+  degraded: number[];
+  down: number[];
+  avg_latency_ms: (number | null)[];
+}
+
+/** GET /api/monitors/history: columnar, so 1,000 monitors × 288 buckets stay a few MB. */
+export interface BatchHistory {
+  bucket_seconds: number;
+  starts: string[];
+  monitors: Record<string, HistoryColumns>;
+}
+
+export interface MonitorHistory {
+  bucket_seconds: number;
+  buckets: Bucket[];
+}
+
+export interface CheckOutcome {
+  status: Status;
+  latency_ms: number | null;
+  details: string;
+  days_left?: number | null;
+  checked_at: string;
+  duration_ms?: number;
+}
+
+export interface ResultRow {
+  id: number;
+  checked_at: string;
+  status: Status;
+  latency_ms: number | null;
+  details: string;
+  agent_id: number | null;
+}
+
+export interface ResultsPage {
+  items: ResultRow[];
+  page: number;
+  per_page: number;
+  total: number;
+}
+
+export type UptimePeriod = "24h" | "week" | "month" | "year";
+
+export interface Uptime {
+  period: UptimePeriod;
+  uptime: number | null;
+  bucket_seconds?: number;
+  buckets: { start: string; uptime: number | null; checks: number }[];
+}
+
+export interface Agent {
+  id: number;
+  uuid: string;
+  name: string;
+  approved: boolean;
+  address?: string | null;
+  last_seen_at: string | null;
+  online: boolean;
+  monitor_count: number;
+}
+
+export interface PendingAgent {
+  uuid: string;
+  name: string;
+  address: string | null;
+  first_seen_at: string;
+  last_seen_at: string;
+}
+
+export interface MonitoringSettings {
+  ok_ms: number;
+  degraded_ms: number;
+  ping_count: number;
+  ssl_ok_days: number;
+  ssl_warning_days: number;
+}
+
+export interface AlertSettings {
+  alert_type: "once" | "repeated" | "none";
+  repeat_minutes: number;
+  alert_on_restored: boolean;
+  include_history: "event" | "24h";
+  webhook_url: string;
+  smtp_host: string;
+  smtp_port: number;
+  smtp_username: string;
+  smtp_password_set: boolean;
+  smtp_use_tls: boolean;
+  smtp_from: string;
+  alert_email: string;
+}
+
+export interface AgentSettings {
+  allowed_agent_uuids: string[];
+  shared_secret_set: boolean;
+}
+
+export interface Settings {
+  monitoring: MonitoringSettings;
+  alerts: AlertSettings;
+  agents: AgentSettings;
+}
+
+export interface ChannelResult {
+  ok: boolean;
+  error: string | null;
+  skipped: boolean;
+}

@@ -1,0 +1,33 @@
+import { NavLink, Navigate, useParams } from "react-router";
+import { MonitoringTab } from "./settings/MonitoringTab";
+import { AlertsTab } from "./settings/AlertsTab";
+import { AgentsTab } from "./settings/AgentsTab";
+
+const TABS = [
+  { key: "monitoring", label: "Monitoring", Component: MonitoringTab },
+  { key: "alerts", label: "Alerts", Component: AlertsTab },
+  { key: "agents", label: "Agents", Component: AgentsTab },
+];
+
+/** Settings in three tabs, each its own URL (/settings/alerts survives a reload and can be linked). */
+export function Settings() {
+  const { tab } = useParams();
+  const current = TABS.find((t) => t.key === tab);
+  if (!current) return <Navigate to="/settings/monitoring" replace />;
+  const { Component } = current;
+  return (
+    <section aria-labelledby="settings-title" className="settings">
+      <h1 id="settings-title">Settings</h1>
+      <nav className="tabs" aria-label="Settings sections">
+        {TABS.map((t) => (
+          <NavLink key={t.key} to={`/settings/${t.key}`} className="tab">
+            {t.label}
+          </NavLink>
+        ))}
+      </nav>
+      <div className="tab-panel">
+        <Component />
+      </div>
+    </section>
+  );
+}

@@ -1,0 +1,127 @@
+import { describe, expect, it, vi } from "vitest";
+import { act, render, screen, within } from "@testing-library/react";
+import userEvent from "@testing-library/user-event";
+import { MemoryRouter } from "react-router";
+import { Dashboard } from "../src/pages/Dashboard";
+import { batch, buckets, mockApi } from "./mockApi";
+
+const overview = {
+  total: 3,
+  ok: 1,
+  degraded: 0,
+  down: 1,
+  unknown: 1,
+  monitors: [
+    { id: 1, name: "API Server", type: "https", target: "https://api.example.com/health", status: "ok", enabled: true, last_checked_at: "2026-01-26T10:30:00Z", last_latency_ms: 41.7, agent_id: null },
+    { id: 2, name: "Edge ping", type: "ping", target: "10.0.0.1", status: "down", enabled: true, last_checked_at: "2026-01-26T10:30:00Z", last_latency_ms: null, agent_id: 5 },
+    { id: 3, name: "New one", type: "ssl", target: "example.com", status: "unknown", enabled: false, last_checked_at: null, last_latency_ms: null, agent_id: null },
+  ],
+};
+
+function setup() {
+  return mockApi({
+    "GET /api/status/overview": overview,
+    "GET /api/agents": [{ id: 5, uuid: "5b1f…", name: "frankfurt", approved: true, online: true, last_seen_at: null, monitor_count: 1 }],
+    "GET /api/monitors/history": batch({ "1": buckets([{ ok: 15, avg_latency_ms: 40 }]), "2": buckets([{ down: 3 }]), "3": buckets([]) }),
+  });
+}
+
+describe("Dashboard", () => {
+  it("shows counts by status and every monitor with type, target, agent, status and latency", async () => {
+    const api = setup();
+    render(
+      <MemoryRouter>
+        <Dashboard />
+      </MemoryRouter>,
+    );
+    const list = await screen.findByRole("list", { name: "Monitors" });
+    const rows = within(list).getAllByRole("listitem");
+    expect(rows).toHaveLength(3);
+    expect(rows[0]).toHaveTextContent("OK");
+    expect(rows[0]).toHaveTextContent("HTTPS");
+    expect(rows[0]).toHaveTextContent("https://api.example.com/health");
+    expect(rows[0]).toHaveTextContent("Server");
+    expect(rows[0]).toHaveTextContent("42 ms");
+    expect(within(rows[0]).getByRole("link", { name: "API Server" })).toHaveAttribute("href", "/monitors/1");
+    expect(rows[1]).toHaveTextContent("Down");
+    expect(await within(rows[1]).findByText("frankfurt")).toBeInTheDocument();
+    expect(rows[2]).toHaveTextContent("No data");
+    expect(rows[2]).toHaveTextContent("Paused");
+    expect(screen.getByTestId("count-all")).toHaveTextContent("3");
+    expect(screen.getByTestId("count-down")).toHaveTextContent("1");
+
+    // All bars in one request, not one per monitor.
+    await within(rows[0]).findByText("100% uptime");
+    expect(api.called("GET", "/api/monitors/history")).toHaveLength(1);
+    expect(api.calls.some((c) => /\/api\/monitors\/\d+\/history/.test(c.path))).toBe(false);
+  });
+
+  it("filters by status and by text", async () => {
+    setup();
+    const user = userEvent.setup();
+    render(
+      <MemoryRouter>
+        <Dashboard />
+      </MemoryRouter>,
+    );
+    await screen.findByRole("list", { name: "Monitors" });
+    await user.click(screen.getByTestId("count-down"));
+    expect(screen.getByTestId("count-down")).toHaveAttribute("aria-pressed", "true");
+    expect(within(screen.getByRole("list", { name: "Monitors" })).getAllByRole("listitem")).toHaveLength(1);
+    await user.click(screen.getByTestId("count-all"));
+    await user.type(screen.getByRole("searchbox", { name: "Search monitors" }), "example.com");
+    const names = within(screen.getByRole("list", { name: "Monitors" }))
+      .getAllByRole("link")
+      .map((a) => a.textContent);
+    expect(names).toEqual(["API Server", "New one"]);
+  });
+
+  it("refreshes by itself: the last hour of bars folded in, new monitors fetched by id", async () => {
+    vi.useFakeTimers({ shouldAdvanceTime: true });
+    try {
+      let refreshed = false;
+      const added = { ...overview.monitors[0], id: 4, name: "Added later", status: "unknown" };
+      const api = mockApi({
+        "GET /api/status/overview": () =>
+          refreshed ? { ...overview, ok: 0, down: 2, monitors: [{ ...overview.monitors[0], status: "down" }, overview.monitors[1], overview.monitors[2], added] } : overview,
+        "GET /api/agents": [],
+        "GET /api/monitors/history?hours=72": batch({ "1": buckets([{ ok: 15, avg_latency_ms: 40 }]), "2": buckets([]), "3": buckets([]) }),
+        "GET /api/monitors/history?hours=1": () => batch({ "1": buckets([{ ok: 15, avg_latency_ms: 40 }, { ok: 1, down: 2 }], 4) }),
+        "GET /api/monitors/history?hours=72&ids=4": batch({ "4": buckets([{ ok: 3 }]) }),
+      });
+      render(
+        <MemoryRouter>
+          <Dashboard />
+        </MemoryRouter>,
+      );
+      const first = await screen.findByRole("slider", { name: "72-hour history of API Server" });
+      expect(first.getAttribute("aria-valuetext")).toMatch(/OK, 15 checks/);
+      refreshed = true;
+      await act(() => vi.advanceTimersByTimeAsync(15_000));
+      expect(await screen.findByRole("slider", { name: "72-hour history of Added later" })).toHaveAttribute("data-loaded", "true");
+      const bar = screen.getByRole("slider", { name: "72-hour history of API Server" });
+      expect(bar.getAttribute("aria-valuetext")).toMatch(/Down, 3 checks \(1 ok, 0 degraded, 2 down\)/);
+      expect(screen.getByTestId("count-down")).toHaveTextContent("2");
+      expect(api.calls.map((c) => c.url).filter((u) => u.includes("history"))).toEqual([
+        "/api/monitors/history?hours=72",
+        "/api/monitors/history?hours=1",
+        "/api/monitors/history?hours=72&ids=4",
+      ]);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it("offers to add the first monitor when there is none", async () => {
+    mockApi({
+      "GET /api/status/overview": { total: 0, ok: 0, degraded: 0, down: 0, unknown: 0, monitors: [] },
+      "GET /api/agents": [],
+    });
+    render(
+      <MemoryRouter>
+        <Dashboard />
+      </MemoryRouter>,
+    );
+    expect(await screen.findByRole("link", { name: "Add Monitor" })).toHaveAttribute("href", "/monitors/new");
+  });
+});

@@ -1,0 +1,401 @@
+"""The dashboard in a real browser against the real server: every step of the README, by clicking.
+
+The processes (web, gateway, worker, beat) and the database are real; only some history is written
+straight into the database (``seed``), because nobody wants to wait 72 hours for bars.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+import uuid
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from agent_gateway import protocol
+from tests.e2e import seed
+from tests.e2e.conftest import screenshot
+from tests.peers.http_server import HttpPeer
+from tests.peers.webhook_receiver import WebhookReceiver
+
+pytestmark = pytest.mark.slow
+
+SECRET = "e2e shared secret"
+
+
+def wait_for(predicate, timeout: float, what: str, step: float = 0.3):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(step)
+    raise AssertionError(f"timed out after {timeout} s waiting for {what}")
+
+
+def field_error(page: Page, label: str) -> str:
+    """The message tied to a field by aria-describedby: what a screen reader reads with it."""
+    control = page.get_by_label(label, exact=True)
+    expect(control).to_have_attribute("aria-invalid", "true")
+    ids = (control.get_attribute("aria-describedby") or "").split()
+    return " ".join(page.locator(f"[id='{i}']").inner_text() for i in ids)
+
+
+def row(page: Page, name: str):
+    return page.get_by_role("listitem").filter(has=page.get_by_role("link", name=name, exact=True))
+
+
+@pytest.fixture(scope="module")
+def peer():
+    with HttpPeer() as server:
+        server.set(path="/slow", delay=0.12)
+        yield server
+
+
+def test_add_monitor_with_test_then_save_and_watch_it_turn_ok(page: Page, stack, peer):
+    page.clock.install()  # real time flows; fast_forward skips to the next auto-refresh
+    page.goto("/")
+    expect(page.get_by_role("heading", name="No monitors yet")).to_be_visible()
+    page.get_by_role("link", name="Add Monitor").first.click()
+    expect(page).to_have_url(f"{stack.url}/monitors/new")
+
+    page.get_by_label("HTTP", exact=True).check()
+    page.get_by_label("Name").fill("Peer API")
+    page.get_by_label("Target").fill("file:///etc/passwd")
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_label("Target")).to_have_attribute("aria-invalid", "true")
+    assert "must start with http://" in field_error(page, "Target")
+    expect(page.get_by_label("Target")).to_be_focused()
+
+    page.get_by_label("Target").fill(peer.url)
+    page.get_by_label("Interval (seconds)").fill("10")
+    page.get_by_label("Timeout (seconds)").fill("5")
+    page.get_by_text("Threshold Settings").click()
+    expect(page.get_by_label("OK when latency ≤ (ms)")).to_have_attribute("placeholder", "80 (default)")
+    expect(page.get_by_label("Degraded when latency ≤ (ms)")).to_have_attribute(
+        "placeholder", "200 (default)"
+    )
+    page.get_by_role("button", name="Test", exact=True).click()
+    result = page.get_by_test_id("test-result")
+    expect(result).to_contain_text("OK")
+    expect(result).to_contain_text("HTTP 200")
+    assert stack.api("GET", "/api/monitors").json() == []  # Test stores nothing
+    screenshot(page, "add-monitor")
+
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_role("heading", name="Peer API")).to_be_visible()
+    monitor = stack.api("GET", "/api/monitors").json()[0]
+    assert (monitor["target"], monitor["interval_seconds"], monitor["thresholds"]["ok_ms"]) == (
+        peer.url,
+        10,
+        None,
+    )
+
+    # To the dashboard without a reload, then wait for the worker's first check and one auto-refresh.
+    page.evaluate("window.__sameDocument = true")
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Dashboard").click()
+    line = row(page, "Peer API")
+    expect(line).to_contain_text("HTTP")
+    expect(line).to_contain_text(peer.url)
+    expect(line).to_contain_text("Server")
+    wait_for(
+        lambda: stack.api("GET", f"/api/monitors/{monitor['id']}").json()["status"] == "ok",
+        25,
+        "the first check by the worker: " + stack.log_tail("worker"),
+    )
+    bar = line.get_by_role("slider")
+    checked = re.compile(r"OK, \d+ checks? \(\d+ ok")
+    for _ in range(4):  # a refresh may land between the check's commit and the bars' query
+        page.clock.fast_forward("00:16")
+        time.sleep(1)
+        if checked.search(bar.get_attribute("aria-valuetext") or ""):
+            break
+    expect(bar).to_have_attribute("aria-valuetext", checked)
+    expect(line.locator(".badge")).to_have_text("OK")
+    expect(line).to_contain_text("100% uptime")
+    assert page.evaluate("window.__sameDocument") is True, "the page reloaded"
+    assert page.evaluate("window.__onlinetracker.refreshes") >= 1
+
+
+def test_dashboard_bars_tooltips_and_detail_page(page: Page, stack, peer):
+    ids = seed.add_monitors(
+        stack.db_url,
+        [
+            {
+                "name": "Customer API",
+                "type": "http",
+                "target": f"{peer.url}api",
+                "interval_seconds": 30,
+                "timeout_seconds": 5,
+            },
+            {
+                "name": "Search (slow path)",
+                "type": "http",
+                "target": f"{peer.url}slow",
+                "interval_seconds": 30,
+                "timeout_seconds": 5,
+            },
+            {
+                "name": "Gateway ping",
+                "type": "ping",
+                "target": "127.0.0.1",
+                "interval_seconds": 30,
+                "timeout_seconds": 5,
+            },
+            {
+                "name": "Legacy CRM",
+                "type": "http",
+                "target": "http://127.0.0.1:9/crm",
+                "interval_seconds": 30,
+                "timeout_seconds": 5,
+            },
+            {
+                "name": "Status page",
+                "type": "http",
+                "target": f"{peer.url}status",
+                "interval_seconds": 60,
+                "timeout_seconds": 5,
+            },
+        ],
+    )
+    api, search, ping, crm, status_page = ids
+    seed.add_history(
+        stack.db_url,
+        {
+            api: seed.Profile(degraded=0.02, outages=[(150, 153, "down")]),
+            search: seed.Profile(degraded=0.25, latency=(60, 95)),
+            ping: seed.Profile(degraded=0.0, latency=(0.5, 3), details="5/5 replies"),
+            crm: seed.Profile(
+                degraded=0.05, outages=[(40, 70, "down"), (270, 287, "down")], details="connection refused"
+            ),
+            status_page: seed.Profile(degraded=0.01, no_data=0.02),
+        },
+    )
+    seed.add_results(stack.db_url, api, 130)
+
+    total = len(stack.api("GET", "/api/monitors").json())
+    page.goto("/")
+    customer = row(page, "Customer API")
+    expect(customer.get_by_role("slider")).to_have_attribute("data-loaded", "true")
+    expect(page.get_by_test_id("count-all")).to_have_text(f"All monitors{total}")
+    expect(customer).to_contain_text("down in 4 periods")
+
+    # Hovering a bucket shows its time, counts and average latency.
+    bar = customer.get_by_role("slider")
+    box = bar.bounding_box()
+    page.mouse.move(box["x"] + box["width"] * (151.5 / 288), box["y"] + box["height"] / 2)
+    tooltip = page.get_by_role("tooltip")
+    expect(tooltip).to_contain_text("Down")
+    expect(tooltip).to_contain_text("0 ok · 0 degraded · 15 down")
+    page.mouse.move(box["x"] + box["width"] * (10.5 / 288), box["y"] + box["height"] / 2)
+    expect(tooltip).to_contain_text(" ok · ")
+    expect(tooltip).to_contain_text("avg ")
+    crm_bar = row(page, "Legacy CRM").get_by_role("slider").bounding_box()
+    page.mouse.move(crm_bar["x"] + crm_bar["width"] * (55.5 / 288), crm_bar["y"] + crm_bar["height"] / 2)
+    expect(tooltip).to_contain_text("15 down")
+    screenshot(page, "dashboard", full_page=False)
+    page.mouse.move(0, 0)
+
+    # The keyboard reads the same: focus the bar, move with the arrow keys.
+    bar.focus()
+    page.keyboard.press("Home")
+    expect(page.get_by_role("tooltip")).to_be_visible()
+    assert bar.get_attribute("aria-valuenow") == "0"
+    page.keyboard.press("Escape")
+
+    # Click through to the detail page, then open it directly (a reload keeps the client route).
+    customer.get_by_role("link", name="Customer API").click()
+    expect(page).to_have_url(f"{stack.url}/monitors/{api}")
+    page.goto(f"/monitors/{api}")
+    expect(page.get_by_role("heading", name="Customer API", level=1)).to_be_visible()
+    expect(page.get_by_role("button", name="24 hours")).to_have_attribute("aria-pressed", "true")
+    for period in ("Week", "Month", "Year"):
+        page.get_by_role("button", name=period, exact=True).click()
+        expect(page.locator(".uptime-histogram rect").first).to_be_attached()
+    page.get_by_role("button", name="24 hours").click()
+    expect(page.get_by_role("img", name=re.compile("Average latency per 15 minutes"))).to_be_visible()
+
+    info = page.get_by_test_id("page-info")
+    expect(info).to_contain_text("Page 1 of 6")  # 130 results, 25 a page
+    screenshot(page, "monitor-detail")
+    first_row = page.locator("table.results tbody tr").first
+    first_page = first_row.inner_text()
+    page.get_by_role("button", name="Older →").click()
+    expect(info).to_contain_text("Page 2 of 6")
+    expect(first_row).not_to_have_text(first_page)
+    expect(page).to_have_url(re.compile(r"page=2"))
+    page.reload()
+    expect(info).to_contain_text("Page 2 of 6")
+    page.get_by_label("Per page").select_option("100")
+    expect(info).to_contain_text("Page 1 of 2")
+    expect(page.locator("table.results tbody tr")).to_have_count(100)
+    expect(page.get_by_role("button", name="← Newer")).to_be_disabled()
+
+    page.get_by_role("button", name="Test now").click()
+    expect(page.get_by_test_id("test-result")).to_contain_text("HTTP 200")
+
+    # Edit: the form comes filled; change the name and save.
+    page.get_by_role("link", name="Edit").click()
+    expect(page.get_by_label("Name")).to_have_value("Customer API")
+    page.get_by_label("Name").fill("Customer API v2")
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_role("heading", name="Customer API v2", level=1)).to_be_visible()
+
+    # Delete asks first; Cancel keeps it, confirming removes it.
+    page.goto(f"/monitors/{crm}")
+    page.get_by_role("button", name="Delete").click()
+    dialog = page.get_by_role("alertdialog", name="Delete this monitor?")
+    expect(dialog).to_be_visible()
+    expect(dialog.get_by_role("button", name="Cancel")).to_be_focused()
+    page.keyboard.press("Escape")
+    expect(dialog).to_be_hidden()
+    page.get_by_role("button", name="Delete").click()
+    dialog.get_by_role("button", name="Delete monitor").click()
+    expect(page).to_have_url(f"{stack.url}/")
+    expect(page.get_by_text("Monitor “Legacy CRM” deleted.")).to_be_visible()
+    assert stack.api("GET", f"/api/monitors/{crm}").status_code == 404
+    expect(row(page, "Legacy CRM")).to_have_count(0)
+
+
+def test_settings_are_kept_after_a_reload(page: Page, stack):
+    page.goto("/settings/monitoring")
+    ok = page.get_by_label("OK threshold (ms)")
+    expect(ok).to_have_value("80")
+    ok.fill("500")
+    page.get_by_role("button", name="Save").click()
+    assert "less than degraded_ms" in field_error(page, "OK threshold (ms)")
+    ok.fill("90")
+    page.get_by_label("Ping count").fill("3")
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_text("Monitoring defaults saved.")).to_be_visible()
+    page.reload()
+    expect(page.get_by_label("OK threshold (ms)")).to_have_value("90")
+    expect(page.get_by_label("Ping count")).to_have_value("3")
+    screenshot(page, "settings-monitoring")
+
+    # New monitors show the new default as their placeholder.
+    page.goto("/monitors/new")
+    page.get_by_text("Threshold Settings").click()
+    expect(page.get_by_label("OK when latency ≤ (ms)")).to_have_attribute("placeholder", "90 (default)")
+
+    with WebhookReceiver() as hook:
+        page.get_by_role("navigation", name="Main").get_by_role("link", name="Settings").click()
+        page.get_by_role("link", name="Alerts").click()
+        expect(page).to_have_url(f"{stack.url}/settings/alerts")
+        page.get_by_label("Repeated").check()
+        page.get_by_label("Repeat every (minutes)").fill("15")
+        page.get_by_label("Webhook URL").fill(hook.url)
+        page.get_by_label("SMTP host").fill("127.0.0.1")
+        page.get_by_label("SMTP port").fill("1")
+        page.get_by_label("SMTP password").fill("not shown again")
+        page.get_by_label("Alert email").fill("ops@example.com")
+        page.get_by_role("button", name="Save and send test").click()
+        results = page.get_by_role("list", name="Test alert results")
+        expect(results).to_contain_text("Webhook: sent")
+        expect(results).to_contain_text("Email: failed")
+        assert hook.wait_for(1)[0]["monitor"]
+    expect(page.get_by_test_id("smtp-password-state")).to_have_text("set")
+    page.reload()
+    expect(page.get_by_label("Repeated")).to_be_checked()
+    expect(page.get_by_label("Repeat every (minutes)")).to_have_value("15")
+    expect(page.get_by_label("SMTP password")).to_have_value("")
+    expect(page.get_by_test_id("smtp-password-state")).to_have_text("set")
+    screenshot(page, "settings-alerts")
+    stored = stack.api("GET", "/api/settings").json()
+    assert stored["alerts"]["smtp_password_set"] is True and "smtp_password" not in stored["alerts"]
+
+
+def _register(stack, agent_uuid: str, name: str):
+    import requests
+
+    body = json.dumps({"uuid": agent_uuid, "name": name}).encode()
+    path = "/api/agents/register"
+    headers = protocol.signed_headers(SECRET, agent_uuid, "POST", path, body)
+    return requests.post(stack.gateway + path, data=body, headers=headers, timeout=10)
+
+
+def test_approve_a_pending_agent(page: Page, stack):
+    page.goto("/settings/agents")
+    expect(page.get_by_test_id("secret-state")).to_have_text("not set")
+    page.get_by_label("Shared secret").fill(SECRET)
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_test_id("secret-state")).to_have_text("set")
+    expect(page.get_by_label("Shared secret")).to_have_value("")
+
+    agent_uuid = str(uuid.uuid4())
+    assert _register(stack, agent_uuid, "edge-frankfurt").status_code == 403  # pending now
+    pending = page.get_by_test_id("pending-count")
+    expect(pending).to_have_text("1", timeout=10_000)  # the tab polls; no reload
+    page.get_by_text("Pending Connection Requests").click()
+    request = page.locator(f"tr[data-uuid='{agent_uuid}']")
+    expect(request).to_contain_text("edge-frankfurt")
+    expect(request).to_contain_text("127.0.0.1")
+    screenshot(page, "settings-agents")
+
+    request.get_by_role("button", name="Approve edge-frankfurt").click()
+    expect(page.get_by_text("Approved edge-frankfurt")).to_be_visible()
+    expect(pending).to_have_text("0")
+    expect(page.locator(".uuid-list")).to_contain_text(agent_uuid)
+    assert agent_uuid in stack.api("GET", "/api/settings").json()["agents"]["allowed_agent_uuids"]
+
+    assert _register(stack, agent_uuid, "edge-frankfurt").status_code == 200
+    agents = page.get_by_role("table", name="Agents")
+    expect(agents).to_contain_text("edge-frankfurt", timeout=10_000)
+    expect(agents).to_contain_text("Online")
+
+    # The approved agent can be picked in the monitor form; "Server" stays the default.
+    page.goto("/monitors/new")
+    select = page.get_by_label("Checked from")
+    expect(select).to_have_value("")
+    expect(select.locator("option")).to_have_text(["Server", "edge-frankfurt (online)"])
+
+
+def test_phone_layout_and_keyboard(browser, stack):
+    (mobile,) = seed.add_monitors(
+        stack.db_url,
+        [
+            {
+                "name": "Checkout",
+                "type": "https",
+                "target": "https://shop.example.com/checkout",
+                "enabled": False,
+            }
+        ],
+    )
+    seed.add_history(stack.db_url, {mobile: seed.Profile(degraded=0.03, outages=[(200, 203, "down")])})
+    context = browser.new_context(viewport={"width": 390, "height": 844}, base_url=stack.url, is_mobile=True)
+    try:
+        phone = context.new_page()
+        phone.goto("/")
+        expect(phone.locator(".history-bar[data-loaded='true']").first).to_be_visible()
+        overflow = phone.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+        assert overflow <= 0, f"the dashboard is {overflow} px wider than a phone screen"
+        screenshot(phone, "dashboard-phone", full_page=False)
+        phone.goto("/monitors/new")
+        assert phone.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 0
+        phone.goto("/settings/agents")
+        assert phone.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 0
+    finally:
+        context.close()
+
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, base_url=stack.url)
+    try:
+        tab = context.new_page()
+        tab.goto("/")
+        expect(tab.get_by_role("list", name="Monitors")).to_be_visible()
+        tab.keyboard.press("Tab")
+        expect(tab.get_by_role("link", name="Skip to content")).to_be_focused()
+        focused = []
+        for _ in range(6):
+            tab.keyboard.press("Tab")
+            focused.append(tab.evaluate("document.activeElement.textContent.trim()"))
+        assert "Add Monitor" in " ".join(focused) and "Settings" in focused
+        outline = tab.evaluate("getComputedStyle(document.activeElement).outlineStyle")
+        assert outline != "none", "the focused control has no visible focus style"
+        tab.get_by_role("link", name="Add Monitor").focus()
+        tab.keyboard.press("Enter")
+        expect(tab.get_by_role("heading", name="Add monitor")).to_be_visible()
+    finally:
+        context.close()
