@@ -78,14 +78,7 @@ def apply(monitor: Monitor, data: MonitorIn) -> None:
 def serialize(monitor: Monitor, state: MonitorState | None) -> dict:
     return {
         "id": monitor.id,
-        "name": monitor.name,
-        "type": monitor.type,
-        "target": monitor.target,
-        "interval_seconds": monitor.interval_seconds,
-        "timeout_seconds": monitor.timeout_seconds,
-        "enabled": monitor.enabled,
-        "agent_id": monitor.agent_id,
-        "thresholds": overrides(monitor),
+        **as_input(monitor),
         "status": state.status if state else "unknown",
         "last_checked_at": iso(state.last_checked_at) if state else None,
         "last_latency_ms": state.last_latency_ms if state else None,

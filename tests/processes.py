@@ -45,3 +45,14 @@ def stop(proc: subprocess.Popen, timeout: float = 10) -> float:
         proc.wait()
         raise AssertionError(f"process did not stop within {timeout} s of SIGTERM") from None
     return time.monotonic() - started
+
+
+def wait_for(predicate, timeout: float, what: str, step: float = 0.3):
+    """Poll ``predicate`` until it returns something truthy, and return that."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(step)
+    raise AssertionError(f"timed out after {timeout} s waiting for {what}")

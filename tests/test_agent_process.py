@@ -15,21 +15,11 @@ from shared.models import CheckResult
 from tests import services
 from tests.helpers import create_monitor
 from tests.peers.http_server import HttpPeer
-from tests.processes import command, start, stop, wait_http
+from tests.processes import command, start, stop, wait_for, wait_http
 from tests.services import free_port
 
 pytestmark = pytest.mark.slow
 SECRET = "agent-secret-for-tests"
-
-
-def wait_for(predicate, timeout: float, what: str, step: float = 0.5):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(step)
-    raise AssertionError(f"timed out after {timeout} s waiting for {what}")
 
 
 def test_agent_lifecycle_with_outage_and_restart(tmp_path, config, client, db_url, redis_url):

@@ -19,20 +19,11 @@ from tests.e2e import seed
 from tests.e2e.conftest import screenshot
 from tests.peers.http_server import HttpPeer
 from tests.peers.webhook_receiver import WebhookReceiver
+from tests.processes import wait_for
 
 pytestmark = pytest.mark.slow
 
 SECRET = "e2e shared secret"
-
-
-def wait_for(predicate, timeout: float, what: str, step: float = 0.3):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(step)
-    raise AssertionError(f"timed out after {timeout} s waiting for {what}")
 
 
 def field_error(page: Page, label: str) -> str:
