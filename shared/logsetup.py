@@ -15,5 +15,7 @@ def configure(level: str | None = None) -> None:
     # One line per received and finished task is thousands of lines a minute at scale; Flower and
     # LOG_LEVEL=DEBUG show them when wanted.
     if logging.getLogger().level > logging.DEBUG:
-        for name in ("celery.worker.strategy", "celery.app.trace", "kombu.connection"):
+        for name in ("celery.worker.strategy", "celery.app.trace"):
             logging.getLogger(name).setLevel(logging.WARNING)
+    # The embedded (filesystem) broker has no host name; kombu warns about that on every connect.
+    logging.getLogger("kombu.connection").setLevel(logging.ERROR)

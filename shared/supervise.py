@@ -19,15 +19,12 @@ log = logging.getLogger("onlinetracker.run")
 GRACE_SECONDS = 8
 
 
-def roles(config: Config) -> list[str]:
-    """The processes ``run`` supervises; more join as their subcommands exist."""
-    from shared.cli import COMMANDS
-
-    return [name for name in ("web", "gateway", "worker", "beat") if name in COMMANDS]
+#: The processes ``run`` supervises, each an ``onlinetracker`` subcommand.
+ROLES = ("web", "gateway", "worker", "beat")
 
 
 def run_all(config: Config) -> int:
-    names = roles(config)
+    names = ROLES
     children: dict[str, subprocess.Popen] = {}
     stopping = False
 

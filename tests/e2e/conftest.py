@@ -12,10 +12,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-import redis
 import requests
 
 from shared.db import make_engine
+from tests import services
 from tests.conftest import _truncate, make_config
 from tests.processes import ROOT, command, start, stop, wait_http
 from tests.services import free_port
@@ -78,7 +78,7 @@ def stack(tmp_path_factory, pg_url, redis_url, dashboard_built):
     engine = make_engine(pg_url)
     _truncate(engine)
     engine.dispose()
-    redis.Redis.from_url(redis_url).flushdb()
+    services.flush_prefix(redis_url)
     folder = tmp_path_factory.mktemp("e2e")
     config = make_config(folder, pg_url, redis_url)
     web_port, coms_port = free_port(), free_port()
