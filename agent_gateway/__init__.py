@@ -97,7 +97,9 @@ def create_app(config: config_mod.Config | None = None, engine=None) -> Flask:
         return jsonify({"error": "Internal error; it has been logged."}), 500
 
     from agent_gateway.routes import bp
+    from web import routing
 
+    routing.install(app)
     app.register_blueprint(bp)
 
     @app.get("/healthz")

@@ -16,6 +16,8 @@ from urllib.parse import urlsplit
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
 
 MONITOR_TYPES = ("ping", "http", "https", "ssl")
+#: Ids are 32-bit integers in the database.
+MAX_ID = 2**31 - 1
 _HOST_LABEL = re.compile(r"^(?!-)[A-Za-z0-9_-]{1,63}(?<!-)$")
 _EMAIL = re.compile(r"^[^@\s<>,;:\"\\]+@[A-Za-z0-9.-]+\.[A-Za-z0-9-]{2,}$")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
@@ -124,7 +126,7 @@ class MonitorIn(Strict):
     interval_seconds: int = Field(60, ge=10, le=86400)
     timeout_seconds: int = Field(10, ge=1, le=60)
     enabled: bool = True
-    agent_id: int | None = Field(None, ge=1)
+    agent_id: int | None = Field(None, ge=1, le=MAX_ID)
     thresholds: ThresholdsIn = Field(default_factory=ThresholdsIn)
 
     @field_validator("name")
@@ -268,7 +270,7 @@ class AgentResult(Strict):
     """One check result reported by an agent; ``id`` is made by the agent and makes re-sends idempotent."""
 
     id: Annotated[str, StringConstraints(min_length=8, max_length=64, pattern=r"^[A-Za-z0-9-]+$")]
-    monitor_id: int = Field(ge=1)
+    monitor_id: int = Field(ge=1, le=MAX_ID)
     checked_at: datetime = Field(strict=False)
     slot_at: datetime | None = Field(None, strict=False)
     status: Literal["ok", "degraded", "down"]

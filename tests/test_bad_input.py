@@ -199,3 +199,31 @@ def test_unexpected_errors_answer_json_without_a_traceback(app, client, monkeypa
     assert response.get_json() == {"error": "Internal error; it has been logged."}
     assert "secret internals" not in response.get_data(as_text=True)
     assert create.status_code == 500
+
+
+HUGE = 2**64 + 1
+
+
+@pytest.mark.parametrize(
+    "method,url",
+    [
+        ("get", f"/api/monitors/{HUGE}"),
+        ("get", f"/api/monitors/{HUGE}/history"),
+        ("get", f"/api/monitors/{HUGE}/uptime"),
+        ("get", f"/api/monitors/{HUGE}/results"),
+        ("delete", f"/api/agents/{HUGE}"),
+        ("put", f"/api/agents/{HUGE}/approve"),
+        ("get", "/api/monitors/0"),
+    ],
+)
+def test_ids_beyond_the_database_range_are_404_not_500(any_db_client, method, url):
+    response = getattr(any_db_client, method)(url, json={"approved": True})
+    assert response.status_code == 404 and response.get_json()["error"]
+
+
+def test_huge_numbers_in_bodies_and_queries_are_refused_cleanly(any_db_client):
+    before = snapshot(any_db_client)
+    response = any_db_client.post("/api/monitors", json=with_(agent_id=HUGE))
+    assert response.status_code == 422 and "agent_id" in response.get_json()["fields"]
+    assert any_db_client.get(f"/api/monitors/history?ids={HUGE},1").get_json()["monitors"] == {}
+    assert snapshot(any_db_client) == before

@@ -8,7 +8,7 @@ from flask import Flask
 
 from shared import config as config_mod
 from shared.db import engine_options, install_sqlite_pragmas
-from web import errors
+from web import errors, routing
 from web.extensions import db
 
 MAX_BODY_BYTES = 1024 * 1024
@@ -32,6 +32,7 @@ def create_app(config: config_mod.Config | None = None) -> Flask:
         install_sqlite_pragmas(db.engine)
 
     errors.register(app, rollback=db.session.rollback)
+    routing.install(app)
 
     from web.api import agents, alerts, checks, meta, monitors, results, settings, status
 

@@ -7,6 +7,7 @@ from sqlalchemy import func, select
 
 from shared import history
 from shared.models import CheckResult, Monitor, utcnow
+from shared.schemas import MAX_ID
 from shared.timefmt import iso
 from web.api import get_or_404, query_int
 from web.errors import ApiError
@@ -78,11 +79,12 @@ def batch_history():
     raw_ids = request.args.get("ids")
     if raw_ids:
         try:
-            wanted = sorted({int(part) for part in raw_ids.split(",") if part.strip()})
+            numbers = {int(part) for part in raw_ids.split(",") if part.strip()}
         except ValueError:
             raise ApiError(
                 422, "ids must be a comma-separated list of monitor ids.", {"ids": "must be integers"}
             ) from None
+        wanted = sorted(n for n in numbers if 1 <= n <= MAX_ID)  # larger numbers can't be monitors
         if len(wanted) > 5000:
             raise ApiError(422, "Too many ids in one request.", {"ids": "at most 5000"})
         ids = list(db.session.scalars(select(Monitor.id).where(Monitor.id.in_(wanted))))
