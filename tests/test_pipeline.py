@@ -45,10 +45,14 @@ def test_beat_and_worker_check_each_monitor_on_its_own_slot(tmp_path, db_url, pi
 
         worker = start(command("worker"), pipeline_env, tmp_path / "worker.log")
         beat = start(command("beat"), pipeline_env, tmp_path / "beat.log")
+        time.sleep(2)
+        # A second beat by mistake: it must wait on the dispatch lock, not dispatch every check twice.
+        second_beat = start(command("beat"), pipeline_env, tmp_path / "beat2.log")
         started = time.time()
         try:
             time.sleep(32)
         finally:
+            stop(second_beat)
             beat_stop = stop(beat)
             worker_stop = stop(worker)
         ended = time.time()
@@ -80,6 +84,7 @@ def test_beat_and_worker_check_each_monitor_on_its_own_slot(tmp_path, db_url, pi
         in (tmp_path / "worker.log").read_text()
     )
     assert "OnlineTracker beat: dispatching checks every 5 s" in (tmp_path / "beat.log").read_text()
+    assert "another beat holds the dispatch lock; waiting" in (tmp_path / "beat2.log").read_text()
 
 
 def test_a_worker_killed_mid_check_loses_no_slot_and_records_none_twice(tmp_path, db_url, pipeline_env):
@@ -123,3 +128,29 @@ def test_a_worker_killed_mid_check_loses_no_slot_and_records_none_twice(tmp_path
         assert len(recorded) == len(set(recorded)), "a slot was recorded twice"
         later = schedule.slots_between(mid, 10, victim_slot, max(recorded) + 0.001)
         assert set(round(s, 3) for s in later) <= set(round(s, 3) for s in recorded)
+
+
+def test_a_second_beat_waits_and_takes_over_when_the_first_stops(tmp_path, pipeline_env):
+    from tests.processes import wait_for
+
+    first = start(command("beat"), pipeline_env, tmp_path / "beat1.log")
+    wait_for(lambda: "OnlineTracker beat: dispatching" in (tmp_path / "beat1.log").read_text(), 20, "beat 1")
+    time.sleep(1)
+    second = start(command("beat"), pipeline_env, tmp_path / "beat2.log")
+    try:
+        wait_for(
+            lambda: "another beat holds the dispatch lock" in (tmp_path / "beat2.log").read_text(),
+            20,
+            "beat 2 to wait",
+        )
+        stop(first)
+        wait_for(
+            lambda: "took over the dispatch lock" in (tmp_path / "beat2.log").read_text(),
+            15,
+            "beat 2 to take over",
+        )
+    finally:
+        stop(second)
+        if first.poll() is None:
+            stop(first)
+    assert (tmp_path / "beat2.log").read_text().count("another beat holds the dispatch lock") == 1

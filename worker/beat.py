@@ -25,22 +25,51 @@ class DispatchScheduler(PersistentScheduler):
     def __init__(self, *args, **kwargs):
         self._next_dispatch = 0.0
         self._lock_conn = None
+        self._lock_warned = False
+        self._holding = False
         super().__init__(*args, **kwargs)
 
     def _hold_single_instance_lock(self) -> bool:
-        sessions = context.sessions()
-        engine = sessions.kw["bind"]
+        """Hold a session-level advisory lock on a connection of our own for as long as we run.
+
+        Once held it is only checked to be still there (the connection alive): asking again would
+        stack the lock. A lost connection (PostgreSQL restarted) loses the lock, so we try anew.
+        """
+        engine = context.sessions().kw["bind"]
         if engine.dialect.name != "postgresql":
             return True
-        if self._lock_conn is None:
-            self._lock_conn = engine.connect()
-        got = self._lock_conn.execute(
-            text("SELECT pg_try_advisory_lock(:id)"), {"id": _BEAT_LOCK_ID}
-        ).scalar()
-        self._lock_conn.commit()
-        if not got:
+        try:
+            if self._lock_conn is None:
+                self._lock_conn = engine.connect()
+            if self._holding:
+                self._lock_conn.execute(text("SELECT 1"))
+                return True
+            got = bool(
+                self._lock_conn.execute(
+                    text("SELECT pg_try_advisory_lock(:id)"), {"id": _BEAT_LOCK_ID}
+                ).scalar()
+            )
+            self._lock_conn.commit()
+        except Exception as exc:  # the connection broke: start over on the next tick
+            log.warning("dispatch lock connection lost (%s); retrying", type(exc).__name__)
+            self._drop_lock_connection()
+            return False
+        if not got and not self._lock_warned:
             log.warning("another beat holds the dispatch lock; waiting (beat must run as one instance)")
-        return bool(got)
+        elif got and self._lock_warned:
+            log.info("took over the dispatch lock; dispatching checks")
+        self._lock_warned = not got
+        self._holding = got
+        return got
+
+    def _drop_lock_connection(self) -> None:
+        if self._lock_conn is not None:
+            try:
+                self._lock_conn.invalidate()
+            except Exception:  # already gone
+                pass
+        self._lock_conn = None
+        self._holding = False
 
     def _send(self, monitor_id: int, slot: float, countdown: float, expires: float) -> None:
         self.app.send_task(
