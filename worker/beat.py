@@ -81,17 +81,21 @@ class DispatchScheduler(PersistentScheduler):
         )
 
     def tick(self, *args, **kwargs):
-        remaining = super().tick(*args, **kwargs)
+        """Dispatch every 5 s, and run the periodic jobs, only while holding the lock: a second
+        beat stays wholly passive until the first one stops."""
         now = time.time()
-        if now >= self._next_dispatch:
-            if self._hold_single_instance_lock():
-                try:
-                    with context.sessions()() as session:
-                        sent = dispatch_once(session, self._send, now)
-                    log.debug("dispatched %s checks", sent)
-                except Exception:
-                    log.exception("dispatch failed; retrying next tick")
-            self._next_dispatch = (math.floor(now / TICK_SECONDS) + 1) * TICK_SECONDS
+        if now < self._next_dispatch:
+            return max(0.05, self._next_dispatch - now)
+        self._next_dispatch = (math.floor(now / TICK_SECONDS) + 1) * TICK_SECONDS
+        if not self._hold_single_instance_lock():
+            return max(0.05, self._next_dispatch - time.time())
+        try:
+            with context.sessions()() as session:
+                sent = dispatch_once(session, self._send, now)
+            log.debug("dispatched %s checks", sent)
+        except Exception:
+            log.exception("dispatch failed; retrying next tick")
+        remaining = super().tick(*args, **kwargs)
         return min(remaining, max(0.05, self._next_dispatch - time.time()))
 
     def close(self):
