@@ -122,3 +122,13 @@ def any_db_client(tmp_path, any_db_url, redis_url):
         from web.extensions import db
 
         db.engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def ca():
+    """A test certificate authority for the TLS peers (tests/peers/tls_server.py)."""
+    from tests.peers.tls_server import TestCA
+
+    authority = TestCA()
+    yield authority
+    authority.cleanup()

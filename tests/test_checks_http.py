@@ -7,12 +7,10 @@ import time
 import pytest
 
 import shared.checks as checks
-from shared.checks import CheckResult, CheckSpec, http, run_check
+from shared.checks import CA_BUNDLE_ENV_VARS, CheckResult, CheckSpec, http, run_check
 from shared.thresholds import Thresholds
 from tests.peers.http_server import closed_port, serve_http
-from tests.peers.tls_server import TestCA, serve_tls
-
-CA_ENV_VARS = ("ONLINETRACKER_CA_BUNDLE", "REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE")
+from tests.peers.tls_server import serve_tls
 
 
 @pytest.fixture
@@ -21,17 +19,10 @@ def peer():
         yield server
 
 
-@pytest.fixture(scope="module")
-def ca():
-    authority = TestCA()
-    yield authority
-    authority.cleanup()
-
-
 @pytest.fixture
 def no_ca_env(monkeypatch):
     """Only the system trust store: this machine exports REQUESTS_CA_BUNDLE globally."""
-    for name in CA_ENV_VARS:
+    for name in CA_BUNDLE_ENV_VARS:
         monkeypatch.delenv(name, raising=False)
 
 

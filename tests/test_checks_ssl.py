@@ -10,26 +10,17 @@ import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding
 
-from shared.checks import CheckResult, CheckSpec, run_check
+from shared.checks import CA_BUNDLE_ENV_VARS, CheckResult, CheckSpec, run_check
 from shared.checks import ssl as ssl_check
 from shared.thresholds import Thresholds
 from tests.peers.http_server import closed_port, serve_http
-from tests.peers.tls_server import TestCA, serve_tls
-
-CA_ENV_VARS = ("ONLINETRACKER_CA_BUNDLE", "REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE")
-
-
-@pytest.fixture(scope="module")
-def ca():
-    authority = TestCA()
-    yield authority
-    authority.cleanup()
+from tests.peers.tls_server import serve_tls
 
 
 @pytest.fixture
 def trust_ca(ca, monkeypatch):
     """Trust only the test CA, whatever this machine exports."""
-    for name in CA_ENV_VARS:
+    for name in CA_BUNDLE_ENV_VARS:
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("ONLINETRACKER_CA_BUNDLE", ca.bundle_path)
     return ca
@@ -83,7 +74,7 @@ def test_wrong_host(trust_ca):
 
 
 def test_untrusted_when_the_ca_bundle_is_not_given(ca, monkeypatch):
-    for name in CA_ENV_VARS:
+    for name in CA_BUNDLE_ENV_VARS:
         monkeypatch.delenv(name, raising=False)
     with serve_tls(ca) as tls:
         result = check(tls.target)
@@ -91,7 +82,7 @@ def test_untrusted_when_the_ca_bundle_is_not_given(ca, monkeypatch):
 
 
 def test_requests_ca_bundle_is_honoured_too(ca, monkeypatch):
-    for name in CA_ENV_VARS:
+    for name in CA_BUNDLE_ENV_VARS:
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("REQUESTS_CA_BUNDLE", ca.bundle_path)
     with serve_tls(ca) as tls:
