@@ -37,28 +37,24 @@ def _rows(session, monitor_ids, resolution: int, since: datetime) -> dict:
 
 
 def history_buckets(session, monitor_ids: list[int], hours: int, now: datetime) -> dict[int, list[dict]]:
-    """15-minute buckets of the last ``hours`` for several monitors at once (one query)."""
-    starts = bucket_starts(now, FIFTEEN_MINUTES, hours * 4)
-    found = _rows(session, monitor_ids, FIFTEEN_MINUTES, starts[0])
+    """15-minute buckets of the last ``hours`` as one object per bucket (with its worst status),
+    read through :func:`history_columns` so both shapes come from the same numbers."""
+    columns = history_columns(session, monitor_ids, hours, now)
     result = {}
-    for monitor_id in monitor_ids:
-        buckets = []
-        for start in starts:
-            r = found.get((monitor_id, start))
-            ok, degraded, down = (r.ok, r.degraded, r.down) if r else (0, 0, 0)
-            buckets.append(
-                {
-                    "start": iso(start),
-                    "ok": ok,
-                    "degraded": degraded,
-                    "down": down,
-                    "status": _bucket_status(ok, degraded, down),
-                    "avg_latency_ms": round(r.latency_sum / r.latency_count, 1)
-                    if r and r.latency_count
-                    else None,
-                }
+    for monitor_id, row in columns["monitors"].items():
+        result[monitor_id] = [
+            {
+                "start": start,
+                "ok": ok,
+                "degraded": degraded,
+                "down": down,
+                "status": _bucket_status(ok, degraded, down),
+                "avg_latency_ms": latency,
+            }
+            for start, ok, degraded, down, latency in zip(
+                columns["starts"], row["ok"], row["degraded"], row["down"], row["avg_latency_ms"], strict=True
             )
-        result[monitor_id] = buckets
+        ]
     return result
 
 
