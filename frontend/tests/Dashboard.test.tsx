@@ -4,6 +4,7 @@ import userEvent from "@testing-library/user-event";
 import { MemoryRouter } from "react-router";
 import { Dashboard } from "../src/pages/Dashboard";
 import { batch, buckets, mockApi } from "./mockApi";
+import { Authed } from "./render";
 
 const overview = {
   total: 3,
@@ -31,7 +32,9 @@ describe("Dashboard", () => {
     const api = setup();
     render(
       <MemoryRouter>
-        <Dashboard />
+        <Authed>
+          <Dashboard />
+        </Authed>
       </MemoryRouter>,
     );
     const list = await screen.findByRole("list", { name: "Monitors" });
@@ -61,7 +64,9 @@ describe("Dashboard", () => {
     const user = userEvent.setup();
     render(
       <MemoryRouter>
-        <Dashboard />
+        <Authed>
+          <Dashboard />
+        </Authed>
       </MemoryRouter>,
     );
     await screen.findByRole("list", { name: "Monitors" });
@@ -91,7 +96,9 @@ describe("Dashboard", () => {
       });
       render(
         <MemoryRouter>
-          <Dashboard />
+          <Authed>
+            <Dashboard />
+          </Authed>
         </MemoryRouter>,
       );
       const first = await screen.findByRole("slider", { name: "72-hour history of API Server" });
@@ -119,7 +126,9 @@ describe("Dashboard", () => {
     });
     render(
       <MemoryRouter>
-        <Dashboard />
+        <Authed>
+          <Dashboard />
+        </Authed>
       </MemoryRouter>,
     );
     expect(await screen.findByRole("link", { name: "Add Monitor" })).toHaveAttribute("href", "/monitors/new");

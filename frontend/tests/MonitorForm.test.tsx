@@ -3,6 +3,7 @@ import { render, screen } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { MemoryRouter, Route, Routes } from "react-router";
 import { MonitorForm } from "../src/pages/MonitorForm";
+import { Authed } from "./render";
 import { mockApi } from "./mockApi";
 
 const defaults = { ok_ms: 80, degraded_ms: 200, ping_count: 5, ssl_ok_days: 30, ssl_warning_days: 14, interval_seconds: 60, timeout_seconds: 10 };
@@ -14,11 +15,13 @@ const agents = [
 function renderAt(path: string) {
   return render(
     <MemoryRouter initialEntries={[path]}>
-      <Routes>
-        <Route path="/monitors/new" element={<MonitorForm />} />
-        <Route path="/monitors/:id/edit" element={<MonitorForm />} />
-        <Route path="/monitors/:id" element={<p>detail page</p>} />
-      </Routes>
+      <Authed>
+        <Routes>
+          <Route path="/monitors/new" element={<MonitorForm />} />
+          <Route path="/monitors/:id/edit" element={<MonitorForm />} />
+          <Route path="/monitors/:id" element={<p>detail page</p>} />
+        </Routes>
+      </Authed>
     </MemoryRouter>,
   );
 }

@@ -3,6 +3,7 @@ import { render, screen, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { MemoryRouter, Route, Routes } from "react-router";
 import { Settings } from "../src/pages/Settings";
+import { Authed } from "./render";
 import { mockApi, type Call } from "./mockApi";
 
 const settings = {
@@ -18,9 +19,11 @@ const UUID = "3f2b8c1e-8a4b-4c57-9d1e-0a6f1b2c3d4e";
 function renderTab(tab: string) {
   return render(
     <MemoryRouter initialEntries={[`/settings/${tab}`]}>
-      <Routes>
-        <Route path="/settings/:tab" element={<Settings />} />
-      </Routes>
+      <Authed>
+        <Routes>
+          <Route path="/settings/:tab" element={<Settings />} />
+        </Routes>
+      </Authed>
     </MemoryRouter>,
   );
 }

@@ -6,21 +6,28 @@ export interface Call {
   url: string;
   path: string;
   body: unknown;
+  headers: Headers;
 }
+
+/** The me-body of the default user: an admin. */
+export const ADMIN = { id: 1, username: "admin", role: "admin", csrf_token: "csrf-admin-token", totp_enabled: false };
+export const VIEWER = { id: 2, username: "vera", role: "viewer", csrf_token: "csrf-viewer-token", totp_enabled: false };
 
 type Reply = unknown | [number, unknown] | ((call: Call) => unknown | [number, unknown]);
 
 /**
  * Replaces fetch with canned API answers, keyed "METHOD /path" (query ignored) or "METHOD /path?query".
  * A reply is a body (200), a [status, body] pair, or a function of the call. Unknown routes answer 404.
+ * GET /api/auth/me answers ADMIN unless the routes say otherwise.
  */
-export function mockApi(routes: Record<string, Reply>) {
+export function mockApi(given: Record<string, Reply>) {
+  const routes: Record<string, Reply> = { "GET /api/auth/me": ADMIN, ...given };
   const calls: Call[] = [];
   const fetchMock = vi.fn(async (input: RequestInfo | URL, init?: RequestInit) => {
     const url = String(input);
     const method = (init?.method ?? "GET").toUpperCase();
     const path = url.split("?")[0];
-    const call: Call = { method, url, path, body: init?.body ? JSON.parse(String(init.body)) : undefined };
+    const call: Call = { method, url, path, body: init?.body ? JSON.parse(String(init.body)) : undefined, headers: new Headers(init?.headers) };
     calls.push(call);
     let reply = routes[`${method} ${url}`] ?? routes[`${method} ${path}`];
     if (typeof reply === "function") reply = (reply as (c: Call) => unknown)(call);
@@ -32,7 +39,10 @@ export function mockApi(routes: Record<string, Reply>) {
     } else if (Array.isArray(reply) && reply.length === 2 && typeof reply[0] === "number") {
       [status, body] = reply as [number, unknown];
     }
-    return new Response(JSON.stringify(body), { status, headers: { "Content-Type": "application/json" } });
+    const headers: Record<string, string> = { "Content-Type": "application/json" };
+    const retry = (body as { retry_after?: number } | null)?.retry_after;
+    if (status === 429 && retry) headers["Retry-After"] = String(retry);
+    return new Response(JSON.stringify(body), { status, headers });
   });
   vi.stubGlobal("fetch", fetchMock);
   return {

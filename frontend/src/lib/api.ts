@@ -1,42 +1,83 @@
 // A small typed client for the admin API. Every failure becomes an ApiError carrying the API's
-// readable message and its per-field messages (API.md: {"error", "fields"}).
+// readable message, its per-field messages and its machine-readable code (API.md:
+// {"error", "fields"?, "code"?}). Writes carry the session's CSRF token; a 401 that means "signed
+// out" (or "no account yet") is also reported to the auth layer, which shows the sign-in page.
 import type {
   Agent,
+  ApiToken,
+  AuditPage,
   BatchHistory,
   ChannelResult,
   CheckOutcome,
   Defaults,
+  Me,
   Monitor,
   MonitorHistory,
   MonitorInput,
+  NewApiToken,
   Overview,
   PendingAgent,
   ResultsPage,
+  Role,
   Settings,
+  TokenScope,
+  TotpSetup,
   Uptime,
   UptimePeriod,
+  User,
+  UserChange,
 } from "./types";
 
 export class ApiError extends Error {
   status: number;
   fields: Record<string, string>;
+  /** The API's machine-readable reason, e.g. "login_required", "totp_required", "last_admin". */
+  code?: string;
+  /** Seconds to wait, from a 429's Retry-After header. */
+  retryAfter?: number;
 
-  constructor(status: number, message: string, fields: Record<string, string> = {}) {
+  constructor(status: number, message: string, fields: Record<string, string> = {}, code?: string, retryAfter?: number) {
     super(message);
     this.name = "ApiError";
     this.status = status;
     this.fields = fields;
+    this.code = code;
+    this.retryAfter = retryAfter;
   }
 }
 
+/** The codes of a 401 that end the signed-in state. */
+export type SignedOutCode = "login_required" | "setup_required";
+
+let csrfToken: string | null = null;
+let signedOutListener: ((code: SignedOutCode) => void) | null = null;
+
+/** The token sent as X-CSRF-Token with every write (from the me, login or setup answer; null when signed out). */
+export function setCsrfToken(token: string | null) {
+  csrfToken = token;
+}
+
+/** Called when any request answers 401 login_required or setup_required. */
+export function onSignedOut(listener: ((code: SignedOutCode) => void) | null) {
+  signedOutListener = listener;
+}
+
 async function request<T>(method: string, path: string, body?: unknown, signal?: AbortSignal): Promise<T> {
+  const headers: Record<string, string> = { Accept: "application/json" };
+  const write = method !== "GET" && method !== "HEAD";
+  if (write) {
+    // Always JSON, with {} for a bodiless write: the server refuses a write of any other type.
+    headers["Content-Type"] = "application/json";
+    if (csrfToken) headers["X-CSRF-Token"] = csrfToken;
+  }
   let response: Response;
   try {
     response = await fetch(path, {
       method,
       signal,
-      headers: body === undefined ? { Accept: "application/json" } : { Accept: "application/json", "Content-Type": "application/json" },
-      body: body === undefined ? undefined : JSON.stringify(body),
+      headers,
+      credentials: "same-origin",
+      body: write ? JSON.stringify(body ?? {}) : undefined,
     });
   } catch (err) {
     if ((err as Error).name === "AbortError") throw err;
@@ -52,8 +93,17 @@ async function request<T>(method: string, path: string, body?: unknown, signal?:
     }
   }
   if (!response.ok) {
-    const err = (data ?? {}) as { error?: string; fields?: Record<string, string> };
-    throw new ApiError(response.status, err.error ?? `The server answered ${response.status}.`, err.fields ?? {});
+    const err = (data ?? {}) as { error?: string; fields?: Record<string, string>; code?: string };
+    const retry = Number(response.headers.get("Retry-After"));
+    const error = new ApiError(
+      response.status,
+      err.error ?? `The server answered ${response.status}.`,
+      err.fields ?? {},
+      err.code,
+      Number.isFinite(retry) && retry > 0 ? retry : undefined,
+    );
+    if (response.status === 401 && (err.code === "login_required" || err.code === "setup_required")) signedOutListener?.(err.code);
+    throw error;
   }
   return data as T;
 }
@@ -92,6 +142,30 @@ export const api = {
   updateSettings: (partial: Record<string, Record<string, unknown>>) =>
     request<Settings>("PUT", "/api/settings", partial),
   testAlerts: () => request<Record<string, ChannelResult>>("POST", "/api/settings/alerts/test"),
+
+  // Access control
+  me: () => request<Me>("GET", "/api/auth/me"),
+  setup: (username: string, password: string, setupCode: string) =>
+    request<Me>("POST", "/api/auth/setup", { username, password, setup_code: setupCode }),
+  login: (username: string, password: string, totp?: string) =>
+    request<Me>("POST", "/api/auth/login", totp === undefined ? { username, password } : { username, password, totp }),
+  logout: () => request<unknown>("POST", "/api/auth/logout"),
+  changePassword: (currentPassword: string, newPassword: string) =>
+    request<Partial<Me> | null>("PUT", "/api/auth/password", { current_password: currentPassword, new_password: newPassword }),
+  beginTotp: () => request<TotpSetup>("POST", "/api/auth/totp"),
+  confirmTotp: (code: string) => request<{ recovery_codes: string[] }>("POST", "/api/auth/totp/confirm", { code }),
+  disableTotp: (password: string) => request<unknown>("DELETE", "/api/auth/totp", { password }),
+  users: () => request<User[]>("GET", "/api/users"),
+  createUser: (username: string, password: string, role: Role) => request<User>("POST", "/api/users", { username, password, role }),
+  updateUser: (id: number, change: UserChange) => request<User>("PUT", `/api/users/${id}`, change),
+  deleteUser: (id: number) => request<unknown>("DELETE", `/api/users/${id}`),
+  endSessions: (id: number) => request<{ ended: number }>("DELETE", `/api/users/${id}/sessions`),
+  tokens: () => request<ApiToken[]>("GET", "/api/tokens"),
+  createToken: (name: string, scope: TokenScope, expiresAt: string | null) =>
+    request<NewApiToken>("POST", "/api/tokens", expiresAt ? { name, scope, expires_at: expiresAt } : { name, scope }),
+  revokeToken: (id: number) => request<unknown>("DELETE", `/api/tokens/${id}`),
+  audit: (before: number | null, limit = 50) =>
+    request<AuditPage>("GET", `/api/audit?limit=${limit}${before !== null ? `&before=${before}` : ""}`),
 };
 
 /** Per-field messages of one section, with the "<section>." prefix taken off. */

@@ -184,3 +184,67 @@ export interface ChannelResult {
   error: string | null;
   skipped: boolean;
 }
+
+// Access control (accounts, sessions, API tokens, two-factor, audit).
+
+export type Role = "admin" | "viewer";
+
+/** GET /api/auth/me (and the answer of login and setup): who is signed in, and the CSRF token for writes. */
+export interface Me {
+  id: number;
+  username: string;
+  role: Role;
+  csrf_token: string;
+  totp_enabled: boolean;
+}
+
+export interface User {
+  id: number;
+  username: string;
+  role: Role;
+  active: boolean;
+  totp_enabled: boolean;
+  created_at: string;
+  last_login_at: string | null;
+}
+
+export type UserChange = Partial<{ role: Role; password: string; active: boolean; totp_enabled: false }>;
+
+export type TokenScope = "read" | "write";
+
+export interface ApiToken {
+  id: number;
+  name: string;
+  scope: TokenScope;
+  owner: string | null;
+  owner_id: number | null;
+  created_at: string;
+  last_used_at: string | null;
+  expires_at: string | null;
+}
+
+/** The answer of POST /api/tokens: the only time the secret is shown. */
+export interface NewApiToken extends ApiToken {
+  token: string;
+}
+
+export interface TotpSetup {
+  secret: string;
+  otpauth_uri: string;
+  qr_svg: string;
+}
+
+export interface AuditEntry {
+  id: number;
+  at: string;
+  user: string | null;
+  address: string | null;
+  action: string;
+  target: string | null;
+  details: Record<string, unknown> | null;
+}
+
+export interface AuditPage {
+  items: AuditEntry[];
+  next_before: number | null;
+}

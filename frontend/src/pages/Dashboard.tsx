@@ -10,6 +10,7 @@ import { metrics } from "../lib/metrics";
 import { HistoryBar, incidents } from "../components/HistoryBar";
 import { StatusBadge, StatusIcon } from "../components/StatusBadge";
 import { Notice } from "../components/Notice";
+import { useCanEdit } from "../lib/auth";
 
 export const REFRESH_MS = 15_000;
 /**
@@ -24,6 +25,8 @@ const IDS_PER_REQUEST = 300;
 const FILTERS: (Status | "all")[] = ["all", "ok", "degraded", "down", "unknown"];
 
 export function Dashboard() {
+  // Agent names come from the agents list, which only admins may read; viewers see "agent 5".
+  const canEdit = useCanEdit();
   const [overview, setOverview] = useState<Overview | null>(null);
   const [agentNames, setAgentNames] = useState<Map<number, string>>(new Map());
   const [series, setSeries] = useState<Map<number, Series>>(new Map());
@@ -79,9 +82,10 @@ export function Dashboard() {
   );
 
   const loadAgents = useCallback(async () => {
+    if (!canEdit) return;
     const agents = await api.agents();
     setAgentNames(new Map(agents.map((a) => [a.id, a.name || a.uuid.slice(0, 8)])));
-  }, []);
+  }, [canEdit]);
 
   // First load: the overview draws every row at once, the bars follow.
   useEffect(() => {
@@ -211,10 +215,16 @@ export function Dashboard() {
       {overview.total === 0 ? (
         <div className="empty">
           <h2>No monitors yet</h2>
-          <p>Add a monitor to start checking a service by ping, HTTP/HTTPS or its SSL certificate.</p>
-          <Link className="button primary" to="/monitors/new">
-            Add Monitor
-          </Link>
+          {canEdit ? (
+            <>
+              <p>Add a monitor to start checking a service by ping, HTTP/HTTPS or its SSL certificate.</p>
+              <Link className="button primary" to="/monitors/new">
+                Add Monitor
+              </Link>
+            </>
+          ) : (
+            <p>Monitors appear here once an admin adds them.</p>
+          )}
         </div>
       ) : (
         <>

@@ -13,6 +13,7 @@ import { UptimeHistogram } from "../components/UptimeHistogram";
 import { ConfirmDialog } from "../components/Dialog";
 import { Notice } from "../components/Notice";
 import { CheckOutcomeView } from "../components/CheckOutcomeView";
+import { useCanEdit } from "../lib/auth";
 
 const PERIODS: { key: UptimePeriod; label: string }[] = [
   { key: "24h", label: "24 hours" },
@@ -27,6 +28,8 @@ export function MonitorDetail() {
   const { id: rawId } = useParams();
   const id = Number(rawId);
   const navigate = useNavigate();
+  // Viewers get no Test / Edit / Delete, and the agents list (admins only) is not asked for.
+  const canEdit = useCanEdit();
   const [params, setParams] = useSearchParams();
   const page = Math.max(1, Number(params.get("page")) || 1);
   const perPage = PER_PAGE.includes(Number(params.get("per_page"))) ? Number(params.get("per_page")) : 25;
@@ -52,13 +55,14 @@ export function MonitorDetail() {
       const m = await api.monitor(id);
       setMonitor(m);
       setError(null);
+      if (!canEdit) return;
       const agents = await api.agents();
       setAgentNames(new Map(agents.map((a) => [a.id, a.name || a.uuid])));
     } catch (err) {
       if (err instanceof ApiError && err.status === 404) setNotFound(true);
       else setError(messageOf(err));
     }
-  }, [id]);
+  }, [id, canEdit]);
 
   const loadCharts = useCallback(async () => {
     const [history, ...periods] = await Promise.all([
@@ -167,17 +171,19 @@ export function MonitorDetail() {
             <span>from {agentName(monitor.agent_id)}</span>
           </p>
         </div>
-        <div className="actions">
-          <button type="button" className="button" onClick={testNow} disabled={testing}>
-            {testing ? "Testing…" : "Test now"}
-          </button>
-          <Link className="button" to={`/monitors/${id}/edit`}>
-            Edit
-          </Link>
-          <button type="button" className="button danger" onClick={() => setConfirming(true)}>
-            Delete
-          </button>
-        </div>
+        {canEdit && (
+          <div className="actions">
+            <button type="button" className="button" onClick={testNow} disabled={testing}>
+              {testing ? "Testing…" : "Test now"}
+            </button>
+            <Link className="button" to={`/monitors/${id}/edit`}>
+              Edit
+            </Link>
+            <button type="button" className="button danger" onClick={() => setConfirming(true)}>
+              Delete
+            </button>
+          </div>
+        )}
       </div>
       {error && <Notice kind="error">{error}</Notice>}
       {testError && <Notice kind="error">Test failed: {testError}</Notice>}

@@ -2,14 +2,20 @@ import { NavLink, Navigate, useParams } from "react-router";
 import { MonitoringTab } from "./settings/MonitoringTab";
 import { AlertsTab } from "./settings/AlertsTab";
 import { AgentsTab } from "./settings/AgentsTab";
+import { UsersTab } from "./settings/UsersTab";
+import { TokensTab } from "./settings/TokensTab";
+import { AuditTab } from "./settings/AuditTab";
 
 const TABS = [
   { key: "monitoring", label: "Monitoring", Component: MonitoringTab },
   { key: "alerts", label: "Alerts", Component: AlertsTab },
   { key: "agents", label: "Agents", Component: AgentsTab },
+  { key: "users", label: "Users", Component: UsersTab },
+  { key: "tokens", label: "API tokens", Component: TokensTab },
+  { key: "audit", label: "Audit", Component: AuditTab },
 ];
 
-/** Settings in three tabs, each its own URL (/settings/alerts survives a reload and can be linked). */
+/** Settings in tabs (admins only), each its own URL (/settings/alerts survives a reload and can be linked). */
 export function Settings() {
   const { tab } = useParams();
   const current = TABS.find((t) => t.key === tab);

@@ -1,0 +1,29 @@
+import type { ReactNode } from "react";
+import { render } from "@testing-library/react";
+import { MemoryRouter } from "react-router";
+import { App } from "../src/App";
+import { AuthProvider, useAuth } from "../src/lib/auth";
+
+/** Children once GET /api/auth/me answered a signed-in user (mockApi answers an admin by default). */
+function SignedIn({ children }: { children: ReactNode }) {
+  const { user } = useAuth();
+  return user ? children : null;
+}
+
+/** A page as the app shows it after sign-in: inside the auth context, with the user from mockApi. */
+export function Authed({ children }: { children: ReactNode }) {
+  return (
+    <AuthProvider>
+      <SignedIn>{children}</SignedIn>
+    </AuthProvider>
+  );
+}
+
+/** The whole app at ``path``. */
+export function renderApp(path = "/") {
+  return render(
+    <MemoryRouter initialEntries={[path]}>
+      <App />
+    </MemoryRouter>,
+  );
+}
