@@ -1,7 +1,10 @@
 """The agent gateway (COMS_PORT): the only three endpoints agents need, nothing of the admin API.
 
 It is safe to expose publicly: every request is signed (see ``agent_gateway.protocol``), anything
-else answers 404, and repeated authentication failures from one address are answered 429.
+else answers 404, and repeated authentication failures from one address are answered 429. The
+failures are counted in the database (``shared.throttle``), so the limit holds across gateway
+processes; behind a proxy listed in ``TRUSTED_PROXIES`` the address is the client's, from
+``X-Forwarded-For``.
 """
 
 from __future__ import annotations
@@ -11,8 +14,9 @@ import logging
 from flask import Flask, g, jsonify, request
 from werkzeug.exceptions import HTTPException
 
-from agent_gateway.auth import AuthError, FailureLimiter
+from agent_gateway.auth import AuthError
 from shared import config as config_mod
+from shared import proxies, throttle
 from shared.crypto import SecretUnreadable
 from shared.db import make_engine, session_factory
 from shared.health import health_report
@@ -29,9 +33,12 @@ def create_app(config: config_mod.Config | None = None, engine=None) -> Flask:
     app.json.ensure_ascii = False
     engine = engine or make_engine(config.database_url)
     sessions = session_factory(engine)
-    limiter = FailureLimiter()
-    app.extensions["limiter"] = limiter
     app.extensions["engine"] = engine
+
+    def _address() -> str:
+        return proxies.client_address(
+            request.remote_addr, request.headers.get("X-Forwarded-For"), config.trusted_proxies
+        )
 
     from shared import alert_hook
 
@@ -40,12 +47,14 @@ def create_app(config: config_mod.Config | None = None, engine=None) -> Flask:
 
     @app.before_request
     def _open():
-        retry = limiter.retry_after(request.remote_addr or "?")
+        g.session = sessions()
+        if request.endpoint == "healthz":
+            return None
+        retry = throttle.retry_after(g.session, throttle.GATEWAY_ADDRESS, _address())
         if retry is not None:
             response = jsonify({"error": "Too many failed attempts from this address; try again later."})
             response.headers["Retry-After"] = str(retry)
             return response, 429
-        g.session = sessions()
         return None
 
     @app.teardown_request
@@ -63,8 +72,9 @@ def create_app(config: config_mod.Config | None = None, engine=None) -> Flask:
     def _auth_error(exc: AuthError):
         _rollback()
         if exc.status == 401:
-            limiter.failed(request.remote_addr or "?")
-            log.warning("agent authentication failed from %s: %s", request.remote_addr, exc.message)
+            throttle.record(g.session, throttle.GATEWAY_ADDRESS, _address())
+            g.session.commit()
+            log.warning("agent authentication failed from %s: %s", _address(), exc.message)
         return jsonify({"error": exc.message}), exc.status
 
     @app.errorhandler(FieldErrors)

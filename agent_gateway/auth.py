@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import hmac
-import threading
 import time
-from collections import defaultdict, deque
 
 from flask import request
 
@@ -38,34 +36,3 @@ def verify(session, key: str) -> None:
     )
     if fresh.rowcount != 1:
         raise AuthError(401, "Request was already used (replay).")
-
-
-class FailureLimiter:
-    """After ``limit`` authentication failures from one address within ``window`` seconds, that
-    address is answered 429 until the window has passed: guessing the secret becomes slow."""
-
-    def __init__(self, limit: int = 10, window: float = 60.0):
-        self.limit = limit
-        self.window = window
-        self._failures: dict[str, deque] = defaultdict(deque)
-        self._lock = threading.Lock()
-
-    def _trim(self, address: str, now: float) -> deque:
-        failures = self._failures[address]
-        while failures and failures[0] < now - self.window:
-            failures.popleft()
-        return failures
-
-    def retry_after(self, address: str) -> int | None:
-        now = time.monotonic()
-        with self._lock:
-            failures = self._trim(address, now)
-            if len(failures) >= self.limit:
-                return max(1, int(failures[0] + self.window - now) + 1)
-            if not failures:
-                self._failures.pop(address, None)
-        return None
-
-    def failed(self, address: str) -> None:
-        with self._lock:
-            self._trim(address, time.monotonic()).append(time.monotonic())

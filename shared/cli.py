@@ -7,6 +7,7 @@ each, as docker compose runs them.
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import os
 import sys
@@ -32,10 +33,12 @@ def cmd_migrate(config: config_mod.Config, _args) -> int:
     return 0
 
 
-def _serve(config: config_mod.Config, factory, port: int, workers: int, what: str) -> int:
+def _serve(config: config_mod.Config, factory, port: int, workers: int, what) -> int:
+    """``what`` names what is served in the banner; a callable is asked after migrating."""
     from shared.serve import serve
 
     _prepare_database(config)
+    what = what() if callable(what) else what
     serve(
         lambda: factory(config),
         config.bind_host,
@@ -52,12 +55,76 @@ def _serve(config: config_mod.Config, factory, port: int, workers: int, what: st
     return 0
 
 
+def _setup_banner(config: config_mod.Config, port: int) -> str:
+    """While no account exists: the setup code, in the same line as the start-up banner."""
+    from shared import accounts, setup_code
+    from shared.db import make_engine, session_factory
+
+    engine = make_engine(config.database_url)
+    try:
+        with session_factory(engine)() as session:
+            if accounts.count_users(session) > 0:
+                return ""
+    finally:
+        engine.dispose()
+    code = setup_code.ensure(config.data_dir)
+    return (
+        f"; no account yet: open http://{config.bind_host}:{port}/ and create the owner with setup code "
+        f"{code} (kept in {setup_code.path(config.data_dir)}), or run: onlinetracker create-user NAME --role admin"
+    )
+
+
 def cmd_web(config: config_mod.Config, args) -> int:
     from web import create_app
 
-    return _serve(
-        config, create_app, args.port or config.web_port, args.workers, "web: admin API and dashboard"
-    )
+    port = args.port or config.web_port
+    banner = lambda: "web: admin API and dashboard" + _setup_banner(config, port)  # noqa: E731
+    return _serve(config, create_app, port, args.workers, banner)
+
+
+def cmd_create_user(config: config_mod.Config, args) -> int:
+    """Headless first start (compose, scripts): the password from stdin, or a prompt on a terminal."""
+    import getpass
+
+    from shared import accounts, setup_code
+    from shared.db import session_factory
+    from shared.schemas import UserIn
+    from shared.validation import validate
+
+    if sys.stdin.isatty():
+        password = getpass.getpass(f"Password for {args.name}: ")
+        if getpass.getpass("Again: ") != password:
+            raise ConfigError("the two passwords differ")
+    else:
+        password = sys.stdin.readline().rstrip("\r\n")
+    try:
+        data = validate(UserIn, {"username": args.name, "password": password, "role": args.role})
+    except Exception as exc:  # FieldErrors: say which field, in one line
+        fields = getattr(exc, "errors", {}) or {}
+        raise ConfigError("; ".join(f"{k} {v}" for k, v in fields.items()) or str(exc)) from None
+    engine = _prepare_database(config)
+    with session_factory(engine)() as session:
+        try:
+            user = accounts.create_user(session, data.username, data.password, data.role)
+        except accounts.AccountError as exc:
+            raise ConfigError(exc.message) from None
+        from shared.models import AuditEntry
+
+        details = json.dumps({"via": "create-user", "role": user.role})
+        session.add(
+            AuditEntry(
+                user_id=user.id,
+                username=user.username,
+                address="cli",
+                action="user.create",
+                target=f"user:{user.id}",
+                details=details,
+            )
+        )
+        session.commit()
+    setup_code.discard(config.data_dir)
+    log.info("user %r created with role %s", data.username, data.role)
+    return 0
 
 
 def cmd_gateway(config: config_mod.Config, args) -> int:
@@ -91,14 +158,21 @@ def cmd_beat(config: config_mod.Config, _args) -> int:
 
 
 def cmd_flower(config: config_mod.Config, args) -> int:
-    """Celery's own monitoring UI: workers, queues (checks, alerts) and task history."""
+    """Celery's own monitoring UI: workers, queues (checks, alerts) and task history.
+
+    Flower reads ``FLOWER_BASIC_AUTH`` itself; compose passes it empty when unset, which Flower
+    would take as a login nobody can give, so an empty value is removed."""
     from worker.celery_app import app
 
+    if not os.environ.get("FLOWER_BASIC_AUTH"):
+        os.environ.pop("FLOWER_BASIC_AUTH", None)
+
     log.info(
-        "OnlineTracker flower: Celery monitoring UI on http://%s:%s via %s",
+        "OnlineTracker flower: Celery monitoring UI on http://%s:%s via %s (%s)",
         args.address,
         args.port,
         redact_url(config.broker_url),
+        "basic auth on" if os.environ.get("FLOWER_BASIC_AUTH") else "no login: FLOWER_BASIC_AUTH is unset",
     )
     app.start(["flower", f"--port={args.port}", f"--address={args.address}"])
     return 0
@@ -131,6 +205,10 @@ COMMANDS = {
         "Celery Flower: see what each worker and queue is doing (FLOWER_PORT, default 5555)",
     ),
     "migrate": (cmd_migrate, "bring the database schema up to date and exit"),
+    "create-user": (
+        cmd_create_user,
+        "create a user (password from stdin, or asked on a terminal); works before and after setup",
+    ),
 }
 
 
@@ -142,6 +220,9 @@ def build_parser() -> argparse.ArgumentParser:
         if name == "flower":
             p.add_argument("--port", type=int, default=int(os.environ.get("FLOWER_PORT") or 5555))
             p.add_argument("--address", default=os.environ.get("FLOWER_ADDRESS") or "127.0.0.1")
+        if name == "create-user":
+            p.add_argument("name", help="the user name to sign in with")
+            p.add_argument("--role", choices=["admin", "viewer"], default="admin")
         if name in ("web", "gateway"):
             p.add_argument(
                 "--port", type=int, default=None, help=f"override {'WEB' if name == 'web' else 'COMS'}_PORT"

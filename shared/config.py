@@ -5,6 +5,7 @@ Runtime settings that users edit (thresholds, alerts, agents) live in the databa
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import secrets
 from dataclasses import dataclass
@@ -53,6 +54,17 @@ def redact_url(url: str) -> str:
     return urlunsplit(parts._replace(netloc=f"{userinfo}@{netloc[1]}"))
 
 
+def parse_networks(raw: str, name: str) -> tuple:
+    """A comma- or space-separated list of addresses and CIDR networks, as ``ip_network`` objects."""
+    networks = []
+    for item in raw.replace(",", " ").split():
+        try:
+            networks.append(ipaddress.ip_network(item, strict=False))
+        except ValueError:
+            raise ConfigError(f"{name}: {item!r} is not an IP address or network (e.g. 10.0.0.0/8)") from None
+    return tuple(networks)
+
+
 def _int_env(env, name: str, default: int, low: int, high: int) -> int:
     raw = env.get(name)
     if raw in (None, ""):
@@ -80,6 +92,11 @@ class Config:
     worker_concurrency: int
     bind_host: str
     result_retention_days: int = 7
+    #: Addresses or networks (CIDR) of reverse proxies whose X-Forwarded-For/-Proto are believed.
+    trusted_proxies: tuple = ()
+    #: Header a trusted proxy sets to the signed-in user's name (single sign-on), or None.
+    auth_proxy_header: str | None = None
+    session_days: int = 14
 
     @property
     def embedded(self) -> bool:
@@ -104,23 +121,28 @@ def load_secret_key(env, data_dir: Path) -> bytes:
     raw = env.get("SECRET_KEY")
     if raw:
         return raw.encode()
-    path = data_dir / "secret_key"
-    if path.exists():
-        return path.read_bytes().strip()
-    data_dir.mkdir(parents=True, exist_ok=True)
-    # Several processes may start at once: write a private temp file, then link it into place.
-    # os.link fails if another process won, and then its key is the one everybody uses.
-    tmp = data_dir / f".secret_key.{os.getpid()}"
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(secrets.token_urlsafe(48).encode())
-    try:
-        os.link(tmp, path)
-    except FileExistsError:
-        pass
-    finally:
-        tmp.unlink()
-    return path.read_bytes().strip()
+    return private_file_once(data_dir / "secret_key", lambda: secrets.token_urlsafe(48)).encode()
+
+
+def private_file_once(path: Path, make) -> str:
+    """The stripped text of ``path``; if missing, created (mode 0600) with ``make()``.
+
+    Several processes may start at once: each writes a private temp file and links it into place;
+    ``os.link`` fails for all but the first, and then the first one's content is what all read.
+    """
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.name}.{os.getpid()}")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(make() + "\n")
+        try:
+            os.link(tmp, path)
+        except FileExistsError:
+            pass
+        finally:
+            tmp.unlink()
+    return path.read_text().strip()
 
 
 def load(env=None) -> Config:
@@ -142,4 +164,7 @@ def load(env=None) -> Config:
         worker_concurrency=_int_env(env, "WORKER_CONCURRENCY", 10, 1, 1000),
         bind_host=env.get("BIND_HOST") or "0.0.0.0",
         result_retention_days=_int_env(env, "RESULT_RETENTION_DAYS", 7, 1, 3650),
+        trusted_proxies=parse_networks(env.get("TRUSTED_PROXIES") or "", "TRUSTED_PROXIES"),
+        auth_proxy_header=(env.get("AUTH_PROXY_HEADER") or "").strip() or None,
+        session_days=_int_env(env, "SESSION_DAYS", 14, 1, 3650),
     )

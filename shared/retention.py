@@ -10,8 +10,9 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import delete, select
 
+from shared import throttle
 from shared.buckets import DAY, FIFTEEN_MINUTES, HOUR
-from shared.models import AgentNonce, CheckResult, Rollup
+from shared.models import AgentNonce, AuthSession, CheckResult, Rollup
 
 BATCH = 5000
 ROLLUP_KEEP = {FIFTEEN_MINUTES: timedelta(days=4), HOUR: timedelta(days=35), DAY: timedelta(days=800)}
@@ -30,7 +31,9 @@ def _purge_results(session, cutoff: datetime) -> int:
         removed += len(ids)
 
 
-def purge(session, now: datetime, keep_results: timedelta) -> dict[str, int]:
+def purge(
+    session, now: datetime, keep_results: timedelta, keep_sessions: timedelta = timedelta(days=14)
+) -> dict[str, int]:
     removed = {"results": _purge_results(session, now - keep_results)}
     for resolution, keep in ROLLUP_KEEP.items():
         result = session.execute(
@@ -43,4 +46,10 @@ def purge(session, now: datetime, keep_results: timedelta) -> dict[str, int]:
     result = session.execute(delete(AgentNonce).where(AgentNonce.seen_at < now - timedelta(minutes=10)))
     session.commit()
     removed["agent_nonces"] = result.rowcount
+    removed["auth_failures"] = throttle.purge(session)
+    # Sessions idle past the longest allowed idle time (SESSION_DAYS is at most 3650) can't be used;
+    # the web app refuses them by its own limit, this only keeps the table small.
+    result = session.execute(delete(AuthSession).where(AuthSession.last_seen_at < now - keep_sessions))
+    session.commit()
+    removed["auth_sessions"] = result.rowcount
     return removed

@@ -288,3 +288,120 @@ class AgentResult(Strict):
 
 class AgentReport(Strict):
     results: list[AgentResult] = Field(max_length=1000)
+
+
+# --- Accounts, sessions and tokens -------------------------------------------------------------
+
+ROLES = ("admin", "viewer")
+TOKEN_SCOPES = ("read", "write")
+MIN_PASSWORD_LENGTH = 10
+#: Long enough for any passphrase; short enough that hashing it can't be used to burn CPU.
+MAX_PASSWORD_LENGTH = 256
+_USERNAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$")
+
+
+def check_username(value: str) -> str:
+    if not _USERNAME.match(value):
+        raise ValueError("1–64 letters, digits and . _ @ -, starting with a letter or digit")
+    return value
+
+
+def check_password(value: str) -> str:
+    if len(value) < MIN_PASSWORD_LENGTH:
+        raise ValueError(f"must be at least {MIN_PASSWORD_LENGTH} characters")
+    if len(value) > MAX_PASSWORD_LENGTH:
+        raise ValueError(f"must be at most {MAX_PASSWORD_LENGTH} characters")
+    if _CONTROL.search(value):
+        raise ValueError("must not contain control characters")
+    return value
+
+
+Username = Annotated[str, StringConstraints(max_length=64)]
+Password = Annotated[str, StringConstraints(max_length=MAX_PASSWORD_LENGTH)]
+
+
+class LoginIn(Strict):
+    username: Username
+    password: Password
+    #: A 6-digit TOTP code or one of the recovery codes, when the account has two-factor on.
+    totp: Annotated[str, StringConstraints(max_length=64)] | None = None
+
+
+class SetupIn(Strict):
+    username: Username
+    password: Password
+    setup_code: Annotated[str, StringConstraints(max_length=64)]
+
+    _username = field_validator("username")(check_username)
+    _password = field_validator("password")(check_password)
+
+
+class PasswordChangeIn(Strict):
+    current_password: Password
+    new_password: Password
+
+    _password = field_validator("new_password")(check_password)
+
+
+class UserIn(Strict):
+    username: Username
+    password: Password
+    role: Literal["admin", "viewer"] = "viewer"
+
+    _username = field_validator("username")(check_username)
+    _password = field_validator("password")(check_password)
+
+
+class UserUpdate(Strict):
+    """Any subset: a new role, a password reset, (de)activation, turning two-factor off."""
+
+    role: Literal["admin", "viewer"] | None = None
+    password: Password | None = None
+    active: bool | None = None
+    totp_enabled: Literal[False] | None = None
+
+    @field_validator("password")
+    @classmethod
+    def _password(cls, value):
+        return None if value is None else check_password(value)
+
+
+class TokenIn(Strict):
+    name: Annotated[str, StringConstraints(min_length=1, max_length=100)]
+    scope: Literal["read", "write"]
+    expires_at: datetime | None = None
+
+    model_config = ConfigDict(strict=False, extra="ignore")
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, value: str) -> str:
+        if _CONTROL.search(value) or not value.strip():
+            raise ValueError("must be text without control characters")
+        return value.strip()
+
+    @field_validator("expires_at", mode="before")
+    @classmethod
+    def _expires_text(cls, value):
+        if value is not None and not isinstance(value, str):
+            raise ValueError("must be an ISO 8601 date and time, e.g. 2027-01-31T00:00:00Z")
+        return value
+
+    @field_validator("expires_at")
+    @classmethod
+    def _expires(cls, value: datetime | None):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("must include a time zone, e.g. 2027-01-31T00:00:00Z")
+        if value.year > 9000:
+            raise ValueError("is too far in the future")
+        return value
+
+
+class TotpCodeIn(Strict):
+    code: Annotated[str, StringConstraints(max_length=64)]
+
+
+class PasswordIn(Strict):
+    password: Password

@@ -13,6 +13,7 @@ from shared import config as config_mod
 from shared.db import make_engine, migrate
 from shared.models import Base
 from tests import services
+from tests.auth import anonymous, sign_in
 
 
 @pytest.fixture(scope="session")
@@ -109,19 +110,37 @@ def app(config):
 
 @pytest.fixture
 def client(app):
-    return app.test_client()
+    """Signed in as an admin (tests/auth.py)."""
+    return sign_in(app)
 
 
 @pytest.fixture
-def any_db_client(tmp_path, any_db_url, redis_url):
+def viewer(app):
+    """Signed in as a viewer."""
+    return sign_in(app, "viewer", "viewer")
+
+
+@pytest.fixture
+def anon(app):
+    """No credentials at all."""
+    return anonymous(app)
+
+
+@pytest.fixture
+def any_db_app(tmp_path, any_db_url, redis_url):
     from web import create_app
 
     app = create_app(replace(make_config(tmp_path, any_db_url, redis_url)))
-    yield app.test_client()
+    yield app
     with app.app_context():
         from web.extensions import db
 
         db.engine.dispose()
+
+
+@pytest.fixture
+def any_db_client(any_db_app):
+    return sign_in(any_db_app)
 
 
 @pytest.fixture(scope="module")

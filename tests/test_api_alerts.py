@@ -13,13 +13,8 @@ from tests.services import free_port
 
 
 @pytest.fixture
-def api(app):
-    # web/__init__.py registers the blueprint; until it does, register it here.
-    if "alerts" not in app.blueprints:
-        from web.api import alerts
-
-        app.register_blueprint(alerts.bp)
-    return app.test_client()
+def api(client):
+    return client
 
 
 def test_test_alert_reaches_both_channels(api):

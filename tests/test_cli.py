@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 
-from tests.processes import command, start, stop, wait_http
+import requests
+
+from tests.auth import PASSWORD, create_user_cli, http_sign_in
+from tests.processes import command, start, stop, wait_for, wait_http
 from tests.services import free_port
 
 
@@ -35,28 +39,69 @@ def test_bad_database_scheme_is_one_line(tmp_path):
     assert result.returncode == 2 and result.stderr.count("\n") == 1 and "DATABASE_URL" in result.stderr
 
 
-def test_embedded_run_keeps_monitors_across_a_restart(tmp_path):
+def test_embedded_run_first_start_setup_code_and_restart(tmp_path):
+    """The README's first start: the banner names a setup code, the owner is created with it, and
+    monitors and the account survive a restart."""
     port = free_port()
     env = {"DATA_DIR": str(tmp_path / "data"), "WEB_PORT": str(port), "DATABASE_URL": "", "REDIS_URL": ""}
     base = f"http://127.0.0.1:{port}"
     proc = start(command("run"), env, tmp_path / "run.log")
     try:
-        assert wait_http(f"{base}/api/monitors/defaults", proc).json()["ok_ms"] == 80
-        import requests
-
-        created = requests.post(
+        refused = wait_http(f"{base}/api/monitors/defaults", proc)
+        assert refused.status_code == 401 and refused.json()["error"] == "setup required"
+        log = wait_for(lambda: (tmp_path / "run.log").read_text(), 30, "the banner")
+        banner = next(
+            line for line in log.splitlines() if "OnlineTracker web: admin API and dashboard" in line
+        )
+        code = re.search(r"setup code (\S+)", banner).group(1)
+        assert (tmp_path / "data" / "setup_code").read_text().strip() == code
+        body = {"username": "owner", "password": PASSWORD, "setup_code": code}
+        assert (
+            requests.post(f"{base}/api/auth/setup", json={**body, "setup_code": "x"}, timeout=30).status_code
+            == 403
+        )
+        assert requests.post(f"{base}/api/auth/setup", json=body, timeout=30).status_code == 201
+        session = http_sign_in(base, "owner")
+        assert session.get(f"{base}/api/monitors/defaults", timeout=10).json()["ok_ms"] == 80
+        created = session.post(
             f"{base}/api/monitors", json={"name": "kept", "type": "ping", "target": "127.0.0.1"}, timeout=10
         )
         assert created.status_code == 201
     finally:
         assert stop(proc) < 10
-    log = (tmp_path / "run.log").read_text()
-    assert "OnlineTracker web: admin API and dashboard on http://" in log
     assert (tmp_path / "data" / "onlinetracker.db").exists()
+    assert not (tmp_path / "data" / "setup_code").exists()
 
     proc = start(command("run"), env, tmp_path / "run2.log")
     try:
-        names = [m["name"] for m in wait_http(f"{base}/api/monitors", proc).json()]
+        wait_http(f"{base}/healthz", proc)
+        names = [
+            m["name"] for m in http_sign_in(base, "owner").get(f"{base}/api/monitors", timeout=10).json()
+        ]
         assert names == ["kept"]
     finally:
         stop(proc)
+    assert "setup code" not in (tmp_path / "run2.log").read_text()
+
+
+def test_create_user_from_stdin_before_and_after_an_owner_exists(tmp_path):
+    env = {"DATA_DIR": str(tmp_path / "data"), "DATABASE_URL": f"sqlite:///{tmp_path / 'ot.db'}"}
+    short = create_user_cli(env, "admin", password="short")
+    assert short.returncode == 2 and "password must be at least 10 characters" in short.stderr
+    first = create_user_cli(env, "admin")
+    assert first.returncode == 0, first.stderr
+    assert PASSWORD not in first.stdout + first.stderr
+    second = create_user_cli(env, "viewer1", role="viewer")
+    assert second.returncode == 0, second.stderr
+    again = create_user_cli(env, "ADMIN")
+    assert again.returncode == 2 and "already exists" in again.stderr
+
+    from shared import accounts
+    from shared.db import make_engine, session_factory
+
+    engine = make_engine(env["DATABASE_URL"])
+    with session_factory(engine)() as session:
+        user = accounts.find_user(session, "viewer1")
+        assert user.role == "viewer" and accounts.check_password(user, PASSWORD)
+        assert PASSWORD not in user.password_hash
+    engine.dispose()

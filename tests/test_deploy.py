@@ -165,6 +165,9 @@ def test_compose_services_keep_the_deployment_promises():
     assert moved["gateway"]["ports"] == ["29443:19443"]
     assert moved["flower"]["ports"] == ["127.0.0.1:6555:5555"]
     assert services["flower"]["environment"]["FLOWER_ADDRESS"] == "0.0.0.0"  # reachable via the mapping
+    assert services["flower"]["environment"]["FLOWER_BASIC_AUTH"] == ""  # no login unless .env sets one
+    with_login = load_compose(env={"FLOWER_BASIC_AUTH": "ops:pw"})["services"]
+    assert with_login["flower"]["environment"]["FLOWER_BASIC_AUTH"] == "ops:pw"
 
     for name, variable, port in (("web", "WEB_PORT", 8000), ("gateway", "COMS_PORT", 19443)):
         check = services[name]["healthcheck"]
@@ -476,20 +479,34 @@ def test_beat_mode_starts_and_stays_up(tmp_path, role_env):
 
 
 @pytest.mark.slow
-def test_flower_mode_answers_http(tmp_path, role_env):
+@pytest.mark.parametrize("basic_auth", ["", "ops:flower-pass"])
+def test_flower_mode_answers_http(tmp_path, role_env, basic_auth):
     port = role_env["FLOWER_PORT"]
     log = tmp_path / "flower.log"
-    proc = start_mode("flower", role_env, log)
+    env = {**role_env, "FLOWER_BASIC_AUTH": basic_auth}
+    proc = start_mode("flower", env, log)
     try:
         reply = wait_http(f"http://127.0.0.1:{port}/healthcheck", proc)
         assert reply.status_code == 200 and reply.text == "OK"
-        assert requests.get(f"http://127.0.0.1:{port}/", timeout=10).status_code == 200
-        check = image_healthcheck("flower", role_env)
+        anonymous = requests.get(f"http://127.0.0.1:{port}/", timeout=10)
+        if basic_auth:
+            assert anonymous.status_code == 401
+            signed = requests.get(f"http://127.0.0.1:{port}/", auth=("ops", "flower-pass"), timeout=10)
+            assert signed.status_code == 200
+            assert (
+                requests.get(f"http://127.0.0.1:{port}/", auth=("ops", "wrong"), timeout=10).status_code
+                == 401
+            )
+        else:
+            assert anonymous.status_code == 200
+        check = image_healthcheck("flower", env)
         assert check.returncode == 0, check.stderr
     finally:
         took = stop(proc)
     assert took < 5
     assert f"OnlineTracker flower: Celery monitoring UI on http://127.0.0.1:{port}" in log.read_text()
+    assert ("basic auth on" in log.read_text()) == bool(basic_auth)
+    assert "flower-pass" not in log.read_text()
 
 
 @pytest.mark.slow

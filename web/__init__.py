@@ -8,7 +8,7 @@ from flask import Flask
 
 from shared import config as config_mod
 from shared.db import engine_options, install_sqlite_pragmas
-from web import errors, routing
+from web import auth, errors, routing
 from web.extensions import db
 
 MAX_BODY_BYTES = 1024 * 1024
@@ -33,11 +33,38 @@ def create_app(config: config_mod.Config | None = None) -> Flask:
 
     errors.register(app, rollback=db.session.rollback)
     routing.install(app)
+    auth.install(app)
 
-    from web.api import agents, alerts, checks, meta, monitors, results, settings, status
+    from web.api import (
+        agents,
+        alerts,
+        audit,
+        checks,
+        meta,
+        monitors,
+        results,
+        settings,
+        status,
+        tokens,
+        users,
+    )
+    from web.api import auth as auth_api
 
     # results before monitors: /api/monitors/history must not be read as a monitor id.
-    for module in (results, checks, monitors, settings, alerts, agents, status, meta):
+    for module in (
+        results,
+        checks,
+        monitors,
+        settings,
+        alerts,
+        agents,
+        status,
+        meta,
+        auth_api,
+        users,
+        tokens,
+        audit,
+    ):
         app.register_blueprint(module.bp)
 
     from web import spa

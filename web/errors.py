@@ -7,23 +7,39 @@ import logging
 from flask import Flask, jsonify
 from werkzeug.exceptions import HTTPException
 
+from shared.accounts import AccountError
 from shared.schemas import FieldErrors
 
 log = logging.getLogger(__name__)
 
 
 class ApiError(Exception):
-    def __init__(self, status: int, message: str, fields: dict[str, str] | None = None):
+    """``code`` is a stable machine-readable name (``login_required``, ``csrf``…) for clients that
+    must tell errors of one status apart; ``extra`` adds fields such as a hint."""
+
+    def __init__(
+        self,
+        status: int,
+        message: str,
+        fields: dict[str, str] | None = None,
+        code: str | None = None,
+        headers: dict[str, str] | None = None,
+        **extra,
+    ):
         super().__init__(message)
         self.status = status
         self.message = message
         self.fields = fields
+        self.code = code
+        self.headers = headers or {}
+        self.extra = extra
 
 
-def error_response(status: int, message: str, fields: dict[str, str] | None = None):
+def error_response(status: int, message: str, fields: dict[str, str] | None = None, **extra):
     body = {"error": message}
     if fields:
         body["fields"] = fields
+    body.update({k: v for k, v in extra.items() if v is not None})
     return jsonify(body), status
 
 
@@ -41,7 +57,14 @@ def register(app: Flask, rollback) -> None:
     @app.errorhandler(ApiError)
     def _api_error(exc: ApiError):
         rollback()
-        return error_response(exc.status, exc.message, exc.fields)
+        response, status = error_response(exc.status, exc.message, exc.fields, code=exc.code, **exc.extra)
+        response.headers.update(exc.headers)
+        return response, status
+
+    @app.errorhandler(AccountError)
+    def _account_error(exc: AccountError):
+        rollback()
+        return error_response(exc.status, exc.message, code=exc.code)
 
     @app.errorhandler(FieldErrors)
     def _field_errors(exc: FieldErrors):

@@ -57,6 +57,8 @@ def run_check(monitor_id: int, slot: float) -> None:
 def purge_old_data() -> None:
     cfg = context.config()
     with context.sessions()() as session:
-        removed = retention.purge(session, utcnow(), timedelta(days=cfg.result_retention_days))
+        removed = retention.purge(
+            session, utcnow(), timedelta(days=cfg.result_retention_days), timedelta(days=cfg.session_days)
+        )
     if any(removed.values()):
         log.info("retention: removed %s", ", ".join(f"{n} {k}" for k, n in removed.items()))

@@ -12,6 +12,7 @@ from shared.schemas import normalise_uuid
 from shared.timefmt import iso
 from shared.validation import validate
 from web.api import get_or_404, read_json_object
+from web.auth import audit
 from web.errors import ApiError
 from web.extensions import db
 from web.openapi import doc
@@ -49,6 +50,7 @@ def approve(agent_id: int):
     agent.approved = data.approved
     if data.approved:
         agents_store.allow(db.session, agent.uuid, _secret_key())
+    audit.record("agent.approve" if data.approved else "agent.reject", f"agent:{agent.id}", uuid=agent.uuid)
     db.session.commit()
     current_app.logger.info("agent %s %s", agent.uuid, "approved" if data.approved else "rejected")
     count = dict(agents_store.list_with_counts(db.session)).get(agent, 0)
@@ -63,6 +65,7 @@ def approve(agent_id: int):
 def delete(agent_id: int):
     agent = get_or_404(Agent, agent_id, "Agent")
     agents_store.disallow(db.session, agent.uuid, _secret_key())
+    audit.record("agent.delete", f"agent:{agent.id}", uuid=agent.uuid, name=agent.name)
     db.session.delete(agent)
     db.session.commit()
     current_app.logger.info("agent %s deleted", agent.uuid)
@@ -93,6 +96,7 @@ def approve_pending(uuid: str):
     value = _uuid_or_404(uuid)
     get_or_404(PendingAgent, value, "Pending agent")
     agents_store.allow(db.session, value, _secret_key())
+    audit.record("agent.approve_pending", f"agent:{value}")
     db.session.commit()
     current_app.logger.info("pending agent %s approved", value)
     return jsonify({"uuid": value, "allowed": True})
@@ -103,6 +107,7 @@ def approve_pending(uuid: str):
 def dismiss_pending(uuid: str):
     value = _uuid_or_404(uuid)
     row = get_or_404(PendingAgent, value, "Pending agent")
+    audit.record("agent.dismiss_pending", f"agent:{value}")
     db.session.delete(row)
     db.session.commit()
     return jsonify({"dismissed": value})

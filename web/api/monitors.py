@@ -12,6 +12,7 @@ from shared.schemas import FieldErrors, MonitorIn, check_threshold_order
 from shared.thresholds import resolve
 from shared.validation import validate
 from web.api import get_or_404, read_json_object
+from web.auth import audit
 from web.extensions import db
 from web.openapi import doc
 
@@ -82,6 +83,10 @@ def create():
     monitor = Monitor()
     monitor_rules.apply(monitor, data)
     db.session.add(monitor)
+    db.session.flush()
+    audit.record(
+        "monitor.create", f"monitor:{monitor.id}", name=monitor.name, type=monitor.type, target=monitor.target
+    )
     db.session.commit()
     current_app.logger.info("monitor %s created (%s %s)", monitor.id, monitor.type, monitor.target)
     return jsonify(_load(monitor.id)), 201
@@ -108,9 +113,16 @@ def update(monitor_id: int):
     thresholds = changes.get("thresholds")
     if isinstance(thresholds, dict):
         changes = {**changes, "thresholds": {**merged["thresholds"], **thresholds}}
+    before = monitor_rules.as_input(monitor)
     merged.update(changes)
     data = validate_monitor(merged)
     monitor_rules.apply(monitor, data)
+    audit.record(
+        "monitor.update",
+        f"monitor:{monitor.id}",
+        name=monitor.name,
+        changes=audit.changes(before, monitor_rules.as_input(monitor)),
+    )
     db.session.commit()
     return jsonify(_load(monitor_id))
 
@@ -119,6 +131,9 @@ def update(monitor_id: int):
 @doc("Delete a monitor with its results and history", response={"type": "object"}, tag="monitors")
 def delete(monitor_id: int):
     monitor = get_or_404(Monitor, monitor_id, "Monitor")
+    audit.record(
+        "monitor.delete", f"monitor:{monitor.id}", name=monitor.name, type=monitor.type, target=monitor.target
+    )
     db.session.delete(monitor)
     db.session.commit()
     return jsonify({"deleted": monitor_id})

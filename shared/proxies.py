@@ -1,0 +1,41 @@
+"""Where a request came from, and whether over HTTPS, believing proxies only if they are trusted.
+
+``X-Forwarded-For`` is read from the right: each hop appends the address it saw, so the first
+address from the right that is not a trusted proxy is the client. A header from an untrusted
+peer is ignored (anyone can send one).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+
+
+def _trusted(address: str, networks) -> bool:
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    return any(ip in net for net in networks)
+
+
+def client_address(remote_addr: str | None, forwarded_for: str | None, networks) -> str:
+    remote = remote_addr or "?"
+    if not networks or not forwarded_for or not _trusted(remote, networks):
+        return remote
+    hops = [hop.strip() for hop in forwarded_for.split(",") if hop.strip()]
+    for hop in reversed(hops):
+        if not _trusted(hop, networks):
+            return hop[:64]
+    return hops[0][:64] if hops else remote
+
+
+def from_trusted_proxy(remote_addr: str | None, networks) -> bool:
+    return bool(networks) and _trusted(remote_addr or "", networks)
+
+
+def is_https(scheme: str, remote_addr: str | None, forwarded_proto: str | None, networks) -> bool:
+    if scheme == "https":
+        return True
+    if forwarded_proto and from_trusted_proxy(remote_addr, networks):
+        return forwarded_proto.split(",")[0].strip().lower() == "https"
+    return False
