@@ -45,3 +45,12 @@ def test_an_undocumented_route_cannot_be_served(app):
         assert "/api/undocumented" in str(exc)
     else:
         raise AssertionError("build() must refuse a route without @doc")
+
+
+def test_security_is_described_and_open_routes_say_so(client):
+    doc = client.get("/api/openapi.json").get_json()
+    assert set(doc["components"]["securitySchemes"]) == {"token", "session"}
+    assert doc["security"] == [{"token": []}, {"session": []}]
+    assert doc["paths"]["/api/auth/login"]["post"]["security"] == []
+    assert doc["paths"]["/api/auth/setup"]["post"]["security"] == []
+    assert "security" not in doc["paths"]["/api/monitors"]["get"]

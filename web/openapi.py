@@ -56,7 +56,21 @@ _ERROR = {
 }
 
 
-def build(app: Flask, prefix: str = "/api", title: str = "OnlineTracker admin API") -> dict:
+#: How a client authenticates (README "Accounts and access"); routes in the open list say ``[]``.
+SECURITY_SCHEMES = {
+    "token": {"type": "http", "scheme": "bearer", "description": "An API token (ot_…) from /api/tokens"},
+    "session": {
+        "type": "apiKey",
+        "in": "cookie",
+        "name": "ot_session",
+        "description": "Set by POST /api/auth/login; writes also need the X-CSRF-Token header",
+    },
+}
+
+
+def build(
+    app: Flask, prefix: str = "/api", title: str = "OnlineTracker admin API", open_endpoints=frozenset()
+) -> dict:
     paths: dict[str, dict] = {}
     components: dict[str, dict] = {"Error": _ERROR}
     for rule in app.url_map.iter_rules():
@@ -97,6 +111,8 @@ def build(app: Flask, prefix: str = "/api", title: str = "OnlineTracker admin AP
             }
             if meta["tag"]:
                 op["tags"] = [meta["tag"]]
+            if rule.endpoint in open_endpoints:
+                op["security"] = []
             if meta["body"] is not None:
                 op["requestBody"] = {
                     "required": True,
@@ -107,5 +123,6 @@ def build(app: Flask, prefix: str = "/api", title: str = "OnlineTracker admin AP
         "openapi": "3.1.0",
         "info": {"title": title, "version": app.config.get("VERSION", "2.1.1")},
         "paths": dict(sorted(paths.items())),
-        "components": {"schemas": components},
+        "components": {"schemas": components, "securitySchemes": SECURITY_SCHEMES},
+        "security": [{"token": []}, {"session": []}],
     }

@@ -14,7 +14,9 @@ bp = Blueprint("meta", __name__)
 @bp.get("/api/openapi.json")
 @openapi.doc("This document", tag="meta")
 def openapi_json():
-    return jsonify(openapi.build(current_app))
+    from web.auth import OPEN_ENDPOINTS
+
+    return jsonify(openapi.build(current_app, open_endpoints=OPEN_ENDPOINTS))
 
 
 @bp.get("/healthz")
