@@ -1,6 +1,6 @@
 import type { ReactNode } from "react";
 import { render } from "@testing-library/react";
-import { MemoryRouter } from "react-router";
+import { MemoryRouter, useLocation } from "react-router";
 import { App } from "../src/App";
 import { AuthProvider, useAuth } from "../src/lib/auth";
 
@@ -19,11 +19,18 @@ export function Authed({ children }: { children: ReactNode }) {
   );
 }
 
+/** The router's current address, for tests to read: screen.getByTestId("location"). */
+function Where() {
+  const location = useLocation();
+  return <output data-testid="location">{`${location.pathname}${location.search}`}</output>;
+}
+
 /** The whole app at ``path``. */
 export function renderApp(path = "/") {
   return render(
     <MemoryRouter initialEntries={[path]}>
       <App />
+      <Where />
     </MemoryRouter>,
   );
 }

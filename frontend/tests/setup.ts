@@ -1,6 +1,9 @@
 import "@testing-library/jest-dom/vitest";
 import { afterEach, vi } from "vitest";
-import { cleanup } from "@testing-library/react";
+import { cleanup, configure } from "@testing-library/react";
+
+// findBy… waits up to 3 s: a busy machine (e2e tests running alongside) must not fail a test.
+configure({ asyncUtilTimeout: 3000 });
 
 // jsdom has no canvas: a recording stand-in, so bars "draw" and tests can count the calls.
 const calls: string[] = [];

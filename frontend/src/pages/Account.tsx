@@ -50,7 +50,7 @@ export function ChangePassword() {
     event.preventDefault();
     const own: Record<string, string> = {};
     if (!current) own.current_password = "Enter your current password.";
-    if (next.length < MIN_PASSWORD) own.new_password = `At least ${MIN_PASSWORD} characters.`;
+    if (next.length < MIN_PASSWORD) own.new_password = `Too short: at least ${MIN_PASSWORD} characters.`;
     else if (confirm !== next) own.confirm = "The two passwords are not the same.";
     setFields(own);
     setError(null);
@@ -80,7 +80,7 @@ export function ChangePassword() {
   return (
     <AccountPage title="Change password">
       <form ref={form} className="panel form narrow" onSubmit={submit} noValidate>
-        {done && <Notice kind="success">Password changed. Use the new one the next time you sign in.</Notice>}
+        {done && <Notice kind="success">Password changed. Your other sessions were signed out; this one goes on.</Notice>}
         {error && (
           <Notice kind="error">
             {error}

@@ -28,7 +28,7 @@ export function Setup() {
     event.preventDefault();
     const own: Record<string, string> = {};
     if (!username.trim()) own.username = "Choose a username.";
-    if (password.length < MIN_PASSWORD) own.password = `At least ${MIN_PASSWORD} characters.`;
+    if (password.length < MIN_PASSWORD) own.password = `Too short: at least ${MIN_PASSWORD} characters.`;
     else if (confirm !== password) own.confirm = "The two passwords are not the same.";
     if (!code.trim()) own.setup_code = "Enter the setup code from the server.";
     setError(null);

@@ -1,4 +1,4 @@
-import { useEffect, useRef, useState } from "react";
+import { Fragment, useEffect, useRef, useState } from "react";
 import type { FormEvent } from "react";
 import { ApiError, api, fieldsOf, messageOf } from "../../lib/api";
 import { useAuth } from "../../lib/auth";
@@ -76,8 +76,9 @@ export function SignIn() {
   return (
     <section className="auth-page" aria-labelledby="signin-title">
       <form ref={form} className="panel form auth-card" onSubmit={submit} noValidate>
+        {/* Keyed: the code field is a new element (autofocused), not the username field reused. */}
         {step === "password" ? (
-          <>
+          <Fragment key="password">
             <h1 id="signin-title">Sign in</h1>
             {reason && !error && <Notice kind={reason === "signed_out" ? "success" : "info"}>{REASON[reason]}</Notice>}
             {error && <Notice kind="error">{error}</Notice>}
@@ -88,9 +89,9 @@ export function SignIn() {
                 {busy ? "Signing in…" : "Sign in"}
               </button>
             </div>
-          </>
+          </Fragment>
         ) : (
-          <>
+          <Fragment key="totp">
             <h1 id="signin-title">Two-factor authentication</h1>
             <p className="muted">
               Signing in as <strong>{username.trim()}</strong>. Open your authenticator app and enter the code it shows for OnlineTracker.
@@ -124,7 +125,7 @@ export function SignIn() {
                 Back
               </button>
             </div>
-          </>
+          </Fragment>
         )}
       </form>
     </section>

@@ -6,10 +6,17 @@ import { Notice } from "../../components/Notice";
 
 const PAGE = 50;
 
-function value(v: unknown): string {
+function value(v: unknown, nested = false): string {
   if (v === null || v === undefined) return "—";
   if (typeof v === "string") return v;
   if (typeof v === "number" || typeof v === "boolean") return String(v);
+  // {"changes": {"role": ["viewer", "admin"]}} reads "role: viewer → admin".
+  if (nested && Array.isArray(v) && v.length === 2) return `${value(v[0])} → ${value(v[1])}`;
+  if (!nested && typeof v === "object" && !Array.isArray(v)) {
+    return Object.entries(v as Record<string, unknown>)
+      .map(([k, inner]) => `${k}: ${value(inner, true)}`)
+      .join(", ");
+  }
   return JSON.stringify(v);
 }
 

@@ -175,7 +175,7 @@ function AddUser({ onAdded }: { onAdded: (user: User) => void }) {
     event.preventDefault();
     const own: Record<string, string> = {};
     if (!username.trim()) own.username = "Enter a username.";
-    if (password.length < MIN_PASSWORD) own.password = `At least ${MIN_PASSWORD} characters.`;
+    if (password.length < MIN_PASSWORD) own.password = `Too short: at least ${MIN_PASSWORD} characters.`;
     setFields(own);
     setError(null);
     if (Object.keys(own).length) {
@@ -267,7 +267,7 @@ function ManageUser({ user, self, onChanged, onClose, onDelete }: ManageProps) {
   const savePassword = (event: FormEvent) => {
     event.preventDefault();
     if (password.length < MIN_PASSWORD) {
-      setFields({ password: `At least ${MIN_PASSWORD} characters.` });
+      setFields({ password: `Too short: at least ${MIN_PASSWORD} characters.` });
       return;
     }
     return change("password", { password }, (u) => {
@@ -312,7 +312,7 @@ function ManageUser({ user, self, onChanged, onClose, onDelete }: ManageProps) {
       </div>
 
       <form className="manage-row" onSubmit={savePassword} noValidate>
-        <TextField label="New password" type="password" autoComplete="new-password" value={password} onChange={(e) => setPassword(e.target.value)} error={fields.password} hint={`At least ${MIN_PASSWORD} characters. Tell them the new one.`} />
+        <TextField label="New password" type="password" autoComplete="new-password" value={password} onChange={(e) => setPassword(e.target.value)} error={fields.password} hint={`At least ${MIN_PASSWORD} characters. ${self ? "You are" : "They are"} then signed out everywhere.`} />
         <button type="submit" className="button" disabled={busy !== null}>
           Reset password
         </button>
