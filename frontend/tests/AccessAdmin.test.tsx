@@ -3,6 +3,7 @@ import { screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { ADMIN, mockApi, type Call } from "./mockApi";
 import { renderApp } from "./render";
+import { svgDocument } from "../src/pages/Account";
 
 const users = [
   { id: 1, username: "admin", role: "admin", active: true, totp_enabled: false, created_at: "2026-01-20T09:00:00Z", last_login_at: "2026-01-26T10:00:00Z" },
@@ -234,6 +235,14 @@ describe("Your account", () => {
     expect(await screen.findByText(/Two-factor authentication is off\. Signing in needs only your password/)).toBeInTheDocument();
     expect(api.called("DELETE", "/api/auth/totp").map((c) => c.body)).toEqual([{ password: "not my password" }, { password: "my password is long" }]);
     expect(api.called("POST", "/api/auth/totp")[0].body).toEqual({});
+  });
+
+  it("an SVG made for inline HTML gets its namespace, so it draws as an image", () => {
+    expect(svgDocument('<svg width="165" height="165" class="segno"><path d="M0 0h1"/></svg>')).toBe(
+      '<svg xmlns="http://www.w3.org/2000/svg" width="165" height="165" class="segno"><path d="M0 0h1"/></svg>',
+    );
+    const whole = '<?xml version="1.0"?>\n<svg xmlns="http://www.w3.org/2000/svg"><g/></svg>';
+    expect(svgDocument(whole)).toBe(whole);
   });
 
   it("change password: the wrong current password is said beside it", async () => {

@@ -2,6 +2,10 @@
 
 Chromium is Debian's (``/usr/bin/chromium``), driven by Playwright through ``executable_path``; no
 browser is ever downloaded. Without it the tests fail with one line saying what to install.
+
+The stack's owner account is made as a headless install makes it (``onlinetracker create-user``);
+``Stack.api`` sends a write API token, and every browser context signs in through the API (the
+session cookie lands in the context) unless a test wants to see the sign-in page itself.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ import requests
 
 from shared.db import make_engine
 from tests import services
+from tests.auth import PASSWORD, create_user_cli, http_sign_in
 from tests.conftest import _truncate, make_config
 from tests.processes import ROOT, command, start, stop, wait_http
 from tests.services import free_port
@@ -24,6 +29,8 @@ CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 DIST = Path(ROOT) / "frontend" / "dist"
 SCREENSHOTS = Path(ROOT) / "docs" / "screenshots"
+#: The stack's owner account (password: tests.auth.PASSWORD).
+ADMIN = "admin"
 
 
 @pytest.fixture(scope="session")
@@ -63,9 +70,32 @@ class Stack:
     db_url: str
     data_dir: Path
     logs: Path
+    token: str = ""
 
     def api(self, method: str, path: str, **kwargs) -> requests.Response:
-        return requests.request(method, self.url + path, timeout=30, **kwargs)
+        """The admin API with the stack's write token (tokens can't reach /api/users or /api/tokens)."""
+        headers = {"Authorization": f"Bearer {self.token}", **kwargs.pop("headers", {})}
+        return requests.request(method, self.url + path, timeout=30, headers=headers, **kwargs)
+
+    def session(self, username: str = ADMIN, password: str = PASSWORD) -> requests.Session:
+        """Signed in with a password, sending the CSRF header: for what tokens may not do."""
+        return http_sign_in(self.url, username, password)
+
+    def ensure_user(self, username: str, role: str, password: str = PASSWORD) -> int:
+        """The id of ``username``, made with ``role`` by the admin if missing."""
+        admin = self.session()
+        found = [
+            u for u in admin.get(f"{self.url}/api/users", timeout=30).json() if u["username"] == username
+        ]
+        if found:
+            return found[0]["id"]
+        made = admin.post(
+            f"{self.url}/api/users",
+            json={"username": username, "password": password, "role": role},
+            timeout=30,
+        )
+        assert made.status_code == 201, made.text
+        return made.json()["id"]
 
     def log_tail(self, name: str, chars: int = 3000) -> str:
         path = self.logs / f"{name}.log"
@@ -100,7 +130,14 @@ def stack(tmp_path_factory, pg_url, redis_url, dashboard_built):
         url = f"http://127.0.0.1:{web_port}"
         wait_http(f"{url}/healthz", procs["web"], timeout=60)
         wait_http(f"http://127.0.0.1:{coms_port}/healthz", procs["gateway"], timeout=60)
-        yield Stack(url, f"http://127.0.0.1:{coms_port}", pg_url, config.data_dir, folder)
+        made = create_user_cli(env, ADMIN, "admin")
+        assert made.returncode == 0, made.stderr
+        token = (
+            http_sign_in(url)
+            .post(f"{url}/api/tokens", json={"name": "e2e tests", "scope": "write"}, timeout=30)
+            .json()["token"]
+        )
+        yield Stack(url, f"http://127.0.0.1:{coms_port}", pg_url, config.data_dir, folder, token)
     finally:
         for proc in procs.values():
             try:
@@ -109,10 +146,26 @@ def stack(tmp_path_factory, pg_url, redis_url, dashboard_built):
                 pass  # killed; the tests' own results stand
 
 
+def sign_in(context, username: str = ADMIN, password: str = PASSWORD) -> None:
+    """Signs a browser context in through the API: the session cookie is the context's from then on."""
+    response = context.request.post("/api/auth/login", data={"username": username, "password": password})
+    assert response.ok, response.text()
+
+
+def new_context(browser, stack, username: str | None = ADMIN, **options):
+    """A browser context on the stack, signed in as ``username`` (None: signed out)."""
+    options.setdefault("viewport", {"width": 1280, "height": 900})
+    context = browser.new_context(base_url=stack.url, **options)
+    if username:
+        sign_in(context, username)
+    return context
+
+
 @pytest.fixture
 def page(browser, stack):
-    """A fresh browser context (1280×900) per test; an uncaught page error fails the test."""
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, base_url=stack.url)
+    """A fresh browser context (1280×900) per test, signed in as the admin; an uncaught page error
+    fails the test."""
+    context = new_context(browser, stack)
     context.set_default_timeout(15_000)
     tab = context.new_page()
     errors: list[str] = []

@@ -16,7 +16,7 @@ from playwright.sync_api import Page, expect
 
 from agent_gateway import protocol
 from tests.e2e import seed
-from tests.e2e.conftest import screenshot
+from tests.e2e.conftest import new_context, screenshot
 from tests.peers.http_server import HttpPeer
 from tests.peers.webhook_receiver import WebhookReceiver
 from tests.processes import wait_for
@@ -356,7 +356,7 @@ def test_phone_layout_and_keyboard(browser, stack):
         ],
     )
     seed.add_history(stack.db_url, {mobile: seed.Profile(degraded=0.03, outages=[(200, 203, "down")])})
-    context = browser.new_context(viewport={"width": 390, "height": 844}, base_url=stack.url, is_mobile=True)
+    context = new_context(browser, stack, viewport={"width": 390, "height": 844}, is_mobile=True)
     try:
         phone = context.new_page()
         phone.goto("/")
@@ -371,7 +371,7 @@ def test_phone_layout_and_keyboard(browser, stack):
     finally:
         context.close()
 
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, base_url=stack.url)
+    context = new_context(browser, stack)
     try:
         tab = context.new_page()
         tab.goto("/")

@@ -12,6 +12,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.e2e import seed
+from tests.e2e.conftest import new_context
 
 pytestmark = pytest.mark.slow
 
@@ -23,7 +24,7 @@ def test_dashboard_with_1000_monitors(browser, stack, record_property):
     seed.many_monitors(stack.db_url, MONITORS)
     total = existing + MONITORS
 
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, base_url=stack.url)
+    context = new_context(browser, stack)
     try:
         page = context.new_page()
         page.clock.install()

@@ -1,9 +1,14 @@
-"""web.spa: the built dashboard at /, client routes surviving a reload, the API's own 404s untouched."""
+"""web.spa: the built dashboard at /, client routes surviving a reload, the API's own 404s untouched.
+
+The dashboard's files answer without signing in (the sign-in page is part of them); the API
+behind them does not.
+"""
 
 from __future__ import annotations
 
 import pytest
 
+from tests.auth import sign_in
 from web import openapi, spa
 
 INDEX = "<!doctype html><title>OnlineTracker</title><div id=root></div>"
@@ -21,14 +26,21 @@ def dist(tmp_path):
 
 @pytest.fixture
 def dashboard(app, dist):
+    """Not signed in."""
     app.config["FRONTEND_DIST"] = str(dist)
     if "spa" not in app.blueprints:
         spa.register(app)
     return app.test_client()
 
 
+@pytest.fixture
+def signed_in(app, dashboard):
+    return sign_in(app)
+
+
 @pytest.mark.parametrize(
-    "path", ["/", "/monitors/7", "/monitors/7/edit", "/settings/agents", "/nowhere/at/all"]
+    "path",
+    ["/", "/monitors/7", "/monitors/7/edit", "/settings/agents", "/signin", "/setup", "/nowhere/at/all"],
 )
 def test_client_routes_answer_index_uncached(dashboard, path):
     response = dashboard.get(path)
@@ -54,21 +66,26 @@ def test_a_missing_file_is_404_not_index(dashboard):
 
 @pytest.mark.parametrize("method", ["GET", "POST", "PUT", "DELETE"])
 @pytest.mark.parametrize("path", ["/api", "/api/", "/api/nope", "/api/monitors/7/nope"])
-def test_unknown_api_paths_keep_the_json_404(dashboard, method, path):
-    response = dashboard.open(path, method=method)
+def test_unknown_api_paths_keep_the_json_404(signed_in, dashboard, method, path):
+    response = signed_in.open(path, method=method, json={} if method in ("POST", "PUT") else None)
     assert response.status_code == 404
     assert response.is_json and response.get_json()["error"]
+    # Signed out, the API says so in JSON (never the dashboard's page, never which paths exist).
+    response = dashboard.open(path, method=method)
+    assert response.status_code == 401
+    assert response.get_json()["code"] == "login_required"
 
 
-def test_api_and_health_still_answer(dashboard):
-    assert dashboard.get("/api/monitors").get_json() == []
+def test_api_and_health_still_answer(signed_in, dashboard):
+    assert signed_in.get("/api/monitors").get_json() == []
+    assert dashboard.get("/api/monitors").status_code == 401
     assert dashboard.get("/healthz").status_code in (200, 503)
 
 
-def test_openapi_still_builds_with_the_dashboard_routes(dashboard, app):
+def test_openapi_still_builds_with_the_dashboard_routes(signed_in, app):
     document = openapi.build(app)
     assert all(path.startswith("/api") for path in document["paths"])
-    assert dashboard.get("/api/openapi.json").status_code == 200
+    assert signed_in.get("/api/openapi.json").status_code == 200
 
 
 def test_without_a_build_a_page_says_how_to_build_it(app, tmp_path):
@@ -81,4 +98,4 @@ def test_without_a_build_a_page_says_how_to_build_it(app, tmp_path):
         assert response.status_code == 200
         body = response.get_data(as_text=True)
         assert "not built" in body and "./scripts/run" in body
-    assert client.get("/api/nope").get_json() == {"error": "Not found."}
+    assert sign_in(app).get("/api/nope").get_json() == {"error": "Not found."}

@@ -1,5 +1,6 @@
-import { useEffect, useId, useRef } from "react";
+import { useId, useRef } from "react";
 import type { ReactNode } from "react";
+import { useModal } from "./useModal";
 
 interface Props {
   title: string;
@@ -16,33 +17,10 @@ export function ConfirmDialog({ title, children, confirmLabel, onConfirm, onCanc
   const titleId = useId();
   const box = useRef<HTMLDivElement>(null);
   const cancel = useRef<HTMLButtonElement>(null);
-  useEffect(() => {
-    const previous = document.activeElement as HTMLElement | null;
-    cancel.current?.focus();
-    return () => previous?.focus?.();
-  }, []);
-  const onKeyDown = (event: React.KeyboardEvent) => {
-    if (event.key === "Escape") {
-      event.stopPropagation();
-      onCancel();
-    }
-    if (event.key === "Tab" && box.current) {
-      const items = box.current.querySelectorAll<HTMLElement>("button:not([disabled])");
-      if (!items.length) return;
-      const first = items[0];
-      const last = items[items.length - 1];
-      if (event.shiftKey && document.activeElement === first) {
-        event.preventDefault();
-        last.focus();
-      } else if (!event.shiftKey && document.activeElement === last) {
-        event.preventDefault();
-        first.focus();
-      }
-    }
-  };
+  useModal(box, onCancel, cancel);
   return (
     <div className="backdrop" onMouseDown={(e) => e.target === e.currentTarget && onCancel()}>
-      <div className="dialog" role="alertdialog" aria-modal="true" aria-labelledby={titleId} ref={box} onKeyDown={onKeyDown}>
+      <div className="dialog" role="alertdialog" aria-modal="true" aria-labelledby={titleId} ref={box}>
         <h2 id={titleId}>{title}</h2>
         <div className="dialog-body">{children}</div>
         <div className="actions">

@@ -100,9 +100,18 @@ export function ChangePassword() {
   );
 }
 
+/**
+ * The server's SVG as a standalone image document: an SVG made for inline HTML has no namespace,
+ * without which a browser draws nothing as an image.
+ */
+export function svgDocument(svg: string): string {
+  const text = svg.trim();
+  return /^<svg\b[^>]*\sxmlns=/.test(text) ? text : text.replace(/^<svg\b/, '<svg xmlns="http://www.w3.org/2000/svg"');
+}
+
 /** The QR code as an image: the server made the SVG from its own data, and an <img> runs no script in it. */
 function QrCode({ svg }: { svg: string }) {
-  return <img className="qr" src={`data:image/svg+xml;utf8,${encodeURIComponent(svg)}`} alt="QR code to scan with an authenticator app" width={200} height={200} />;
+  return <img className="qr" src={`data:image/svg+xml;utf8,${encodeURIComponent(svgDocument(svg))}`} alt="QR code to scan with an authenticator app" />;
 }
 
 /** "JBSWY3DPEHPK3PXP" → "JBSW Y3DP EHPK 3PXP": easier to type; apps ignore the spaces. */
@@ -185,7 +194,10 @@ export function TwoFactor() {
     <AccountPage title="Two-factor authentication">
       <div className="panel narrow">
         <p className="twofactor-state" data-testid="totp-state">
-          <StatusIcon status={user.totp_enabled ? "ok" : "unknown"} /> Two-factor authentication is <strong>{user.totp_enabled ? "on" : "off"}</strong>.
+          <StatusIcon status={user.totp_enabled ? "ok" : "unknown"} />
+          <span>
+            Two-factor authentication is <strong>{user.totp_enabled ? "on" : "off"}</strong>.
+          </span>
         </p>
         {notice && <Notice kind="success">{notice}</Notice>}
         {error && !setup && !user.totp_enabled && <Notice kind="error">{error}</Notice>}

@@ -8,6 +8,7 @@ import { OtherErrors, SelectField, TextField } from "../../components/Field";
 import { Notice } from "../../components/Notice";
 import { ConfirmDialog } from "../../components/Dialog";
 import { Modal } from "../../components/Modal";
+import { FOCUSABLE } from "../../components/useModal";
 import { StatusIcon } from "../../components/StatusBadge";
 import { MIN_PASSWORD } from "../auth/Setup";
 
@@ -19,10 +20,8 @@ function problem(err: unknown): string {
   return messageOf(err);
 }
 
-const ROLES: { value: Role; label: string }[] = [
-  { value: "viewer", label: "Viewer: sees monitors and their history, changes nothing" },
-  { value: "admin", label: "Admin: changes monitors, settings, users and tokens" },
-];
+const ROLES: Role[] = ["viewer", "admin"];
+const ROLE_HINT = "Viewers see monitors and their history; admins also change monitors, settings, users and tokens.";
 
 /** Accounts: who can sign in, with which role; add, change, reset, deactivate, sign out, delete. */
 export function UsersTab() {
@@ -209,10 +208,10 @@ function AddUser({ onAdded }: { onAdded: (user: User) => void }) {
       <div className="grid-3">
         <TextField label="Username" autoComplete="off" autoCapitalize="off" spellCheck={false} value={username} onChange={(e) => setUsername(e.target.value)} error={fields.username} />
         <TextField label="Password" type="password" autoComplete="new-password" value={password} onChange={(e) => setPassword(e.target.value)} error={fields.password} hint={`At least ${MIN_PASSWORD} characters.`} />
-        <SelectField label="Role" value={role} onChange={(e) => setRole(e.target.value as Role)} error={fields.role}>
+        <SelectField label="Role" value={role} onChange={(e) => setRole(e.target.value as Role)} error={fields.role} hint={ROLE_HINT}>
           {ROLES.map((r) => (
-            <option key={r.value} value={r.value}>
-              {r.label}
+            <option key={r} value={r}>
+              {ROLE_LABEL[r]}
             </option>
           ))}
         </SelectField>
@@ -242,8 +241,21 @@ function ManageUser({ user, self, onChanged, onClose, onDelete }: ManageProps) {
   const [error, setError] = useState<string | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
   const [busy, setBusy] = useState<string | null>(null);
+  const area = useRef<HTMLDivElement>(null);
+  const trigger = useRef<HTMLElement | null>(null);
+
+  // A clicked button is disabled while its request runs, which drops focus; give it back after.
+  useEffect(() => {
+    if (busy !== null || !trigger.current) return;
+    const active = document.activeElement;
+    if (active && active !== document.body && area.current?.contains(active)) return;
+    const target = trigger.current.isConnected ? trigger.current : area.current?.querySelector<HTMLElement>(FOCUSABLE);
+    target?.focus();
+    trigger.current = null;
+  }, [busy]);
 
   const run = async (key: string, work: () => Promise<string>) => {
+    trigger.current = document.activeElement as HTMLElement | null;
     setBusy(key);
     setError(null);
     setNotice(null);
@@ -287,77 +299,79 @@ function ManageUser({ user, self, onChanged, onClose, onDelete }: ManageProps) {
         </button>
       }
     >
-      {self && <p className="muted">This is your own account.</p>}
-      <div role="status" aria-live="polite">
-        {notice && <Notice kind="success">{notice}</Notice>}
-      </div>
-      {error && (
-        <Notice kind="error">
-          {error}
-          <OtherErrors fields={fields} shown={["role", "password"]} />
-        </Notice>
-      )}
+      <div ref={area}>
+        {self && <p className="muted">This is your own account.</p>}
+        <div role="status" aria-live="polite">
+          {notice && <Notice kind="success">{notice}</Notice>}
+        </div>
+        {error && (
+          <Notice kind="error">
+            {error}
+            <OtherErrors fields={fields} shown={["role", "password"]} />
+          </Notice>
+        )}
 
-      <div className="manage-row">
-        <SelectField label="Role" value={role} onChange={(e) => setRole(e.target.value as Role)} error={fields.role}>
-          {ROLES.map((r) => (
-            <option key={r.value} value={r.value}>
-              {ROLE_LABEL[r.value]}
-            </option>
-          ))}
-        </SelectField>
-        <button type="button" className="button" disabled={busy !== null || role === user.role} onClick={() => change("role", { role }, (u) => `${u.username} is now ${ROLE_LABEL[u.role] ?? u.role}.`)}>
-          Change role
-        </button>
-      </div>
-
-      <form className="manage-row" onSubmit={savePassword} noValidate>
-        <TextField label="New password" type="password" autoComplete="new-password" value={password} onChange={(e) => setPassword(e.target.value)} error={fields.password} hint={`At least ${MIN_PASSWORD} characters. ${self ? "You are" : "They are"} then signed out everywhere.`} />
-        <button type="submit" className="button" disabled={busy !== null}>
-          Reset password
-        </button>
-      </form>
-
-      <div className="manage-actions">
-        <div>
-          <strong>Account</strong>
-          <span className="state">
-            <StatusIcon status={user.active ? "ok" : "unknown"} /> {user.active ? "Active" : "Deactivated"}
-          </span>
-          <button
-            type="button"
-            className={`button small${user.active ? " danger" : ""}`}
-            disabled={busy !== null}
-            onClick={() => change("active", { active: !user.active }, (u) => (u.active ? `${u.username} can sign in again.` : `${u.username} is deactivated: they can't sign in and their sessions ended.`))}
-          >
-            {user.active ? "Deactivate" : "Activate"}
+        <div className="manage-row">
+          <SelectField label="Role" value={role} onChange={(e) => setRole(e.target.value as Role)} error={fields.role}>
+            {ROLES.map((r) => (
+              <option key={r} value={r}>
+                {ROLE_LABEL[r]}
+              </option>
+            ))}
+          </SelectField>
+          <button type="button" className="button" disabled={busy !== null || role === user.role} onClick={() => change("role", { role }, (u) => `${u.username} is now ${ROLE_LABEL[u.role] ?? u.role}.`)}>
+            Change role
           </button>
         </div>
-        <div>
-          <strong>Two-factor</strong>
-          <span>{user.totp_enabled ? "On" : "Off"}</span>
-          {user.totp_enabled && (
-            <button type="button" className="button small" disabled={busy !== null} onClick={() => change("totp", { totp_enabled: false }, (u) => `Two-factor authentication is off for ${u.username}: they sign in with the password only and can set it up again.`)}>
-              Turn off two-factor
+
+        <form className="manage-row" onSubmit={savePassword} noValidate>
+          <TextField label="New password" type="password" autoComplete="new-password" value={password} onChange={(e) => setPassword(e.target.value)} error={fields.password} hint={`At least ${MIN_PASSWORD} characters. ${self ? "You are" : "They are"} then signed out everywhere.`} />
+          <button type="submit" className="button" disabled={busy !== null}>
+            Reset password
+          </button>
+        </form>
+
+        <div className="manage-actions">
+          <div>
+            <strong>Account</strong>
+            <span className="state">
+              <StatusIcon status={user.active ? "ok" : "unknown"} /> {user.active ? "Active" : "Deactivated"}
+            </span>
+            <button
+              type="button"
+              className={`button small${user.active ? " danger" : ""}`}
+              disabled={busy !== null}
+              onClick={() => change("active", { active: !user.active }, (u) => (u.active ? `${u.username} can sign in again.` : `${u.username} is deactivated: they can't sign in and their sessions ended.`))}
+            >
+              {user.active ? "Deactivate" : "Activate"}
             </button>
-          )}
-        </div>
-        <div>
-          <strong>Sessions</strong>
-          <span className="muted">Signed-in browsers</span>
-          <button
-            type="button"
-            className="button small"
-            disabled={busy !== null}
-            onClick={() =>
-              run("sessions", async () => {
-                const { ended } = await api.endSessions(user.id);
-                return `Signed ${user.username} out everywhere (${ended} session${ended === 1 ? "" : "s"} ended).`;
-              })
-            }
-          >
-            Sign out everywhere
-          </button>
+          </div>
+          <div>
+            <strong>Two-factor</strong>
+            <span>{user.totp_enabled ? "On" : "Off"}</span>
+            {user.totp_enabled && (
+              <button type="button" className="button small" disabled={busy !== null} onClick={() => change("totp", { totp_enabled: false }, (u) => `Two-factor authentication is off for ${u.username}: they sign in with the password only and can set it up again.`)}>
+                Turn off two-factor
+              </button>
+            )}
+          </div>
+          <div>
+            <strong>Sessions</strong>
+            <span className="muted">Signed-in browsers</span>
+            <button
+              type="button"
+              className="button small"
+              disabled={busy !== null}
+              onClick={() =>
+                run("sessions", async () => {
+                  const { ended } = await api.endSessions(user.id);
+                  return `Signed ${user.username} out everywhere (${ended} session${ended === 1 ? "" : "s"} ended).`;
+                })
+              }
+            >
+              Sign out everywhere
+            </button>
+          </div>
         </div>
       </div>
     </Modal>
