@@ -56,6 +56,21 @@ def session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(bind=engine, expire_on_commit=False)
 
 
+def first_line(exc: BaseException) -> str:
+    """The driver's own message, first line only: enough for a log line, never a traceback."""
+    text_ = str(getattr(exc, "orig", None) or exc).strip()
+    return (text_.splitlines() or [type(exc).__name__])[0][:200]
+
+
+def is_unavailable(exc: BaseException) -> bool:
+    """The database can't be reached right now (stopped, restarting, network): worth retrying."""
+    from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+
+    return isinstance(exc, OperationalError | InterfaceError) or (
+        isinstance(exc, DBAPIError) and exc.connection_invalidated
+    )
+
+
 def check_reachable(engine: Engine) -> None:
     """Raise :class:`ConfigError` naming ``DATABASE_URL`` (password hidden) when it can't be used."""
     try:

@@ -19,6 +19,7 @@ from sqlalchemy import (
     String,
     Text,
     TypeDecorator,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -72,6 +73,9 @@ class Agent(Base):
     address: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: Set when the agent fell silent for 3 poll periods (an ``agent_offline`` alert was written);
+    #: cleared when it is heard again.
+    offline_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class PendingAgent(Base):
@@ -208,6 +212,18 @@ class AlertEvent(Base):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(String(500))
     next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    __table_args__ = (
+        # Deleting a monitor sets its events' monitor_id to NULL: without this, a scan per delete.
+        Index("ix_alert_events_monitor_id", "monitor_id"),
+        # The sweep's "what is pending" every 30 s: only the few undelivered rows are in this index.
+        Index(
+            "ix_alert_events_pending",
+            "id",
+            postgresql_where=text("webhook_state = 'pending' OR email_state = 'pending'"),
+            sqlite_where=text("webhook_state = 'pending' OR email_state = 'pending'"),
+        ),
+    )
 
 
 class SchedulerState(Base):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from shared.checks import CheckSpec
-from shared.models import Monitor, MonitorState
+from shared.models import Monitor, MonitorState, utcnow
 from shared.schemas import MonitorIn
 from shared.thresholds import THRESHOLD_FIELDS, Thresholds, resolve
 from shared.timefmt import iso
@@ -75,11 +75,22 @@ def apply(monitor: Monitor, data: MonitorIn) -> None:
         setattr(monitor, name, value)
 
 
-def serialize(monitor: Monitor, state: MonitorState | None) -> dict:
+def serialize(monitor: Monitor, state: MonitorState | None, now=None) -> dict:
+    from shared.staleness import effective_status
+
+    status = effective_status(
+        state.status if state else None,
+        monitor.enabled,
+        state.last_checked_at if state else None,
+        monitor.updated_at,
+        monitor.interval_seconds,
+        monitor.timeout_seconds,
+        now or utcnow(),
+    )
     return {
         "id": monitor.id,
         **as_input(monitor),
-        "status": state.status if state else "unknown",
+        "status": status,
         "last_checked_at": iso(state.last_checked_at) if state else None,
         "last_latency_ms": state.last_latency_ms if state else None,
         "last_details": state.last_details if state else None,

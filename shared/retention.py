@@ -2,6 +2,8 @@
 
 Raw results are kept ``RESULT_RETENTION_DAYS`` (default 7); 15-minute rollups 4 days (the bars
 show 72 hours); hourly rollups 35 days (month histogram); daily rollups 800 days (year histogram).
+Alert events as long as results but at least 30 days (never one still being sent), unapproved
+agents' connection requests 7 days after they were last heard, failed sign-in counts one day.
 """
 
 from __future__ import annotations
@@ -12,21 +14,24 @@ from sqlalchemy import delete, select
 
 from shared import throttle
 from shared.buckets import DAY, FIFTEEN_MINUTES, HOUR
-from shared.models import AgentNonce, AuthSession, CheckResult, Rollup
+from shared.models import AgentNonce, AlertEvent, AuthSession, CheckResult, PendingAgent, Rollup
 
 BATCH = 5000
+#: Alert events are kept at least this long (even with a shorter RESULT_RETENTION_DAYS).
+ALERT_MIN_DAYS = 30
+#: A connection request nobody approved, from an agent not heard for this long, is dropped.
+PENDING_AGENT_KEEP = timedelta(days=7)
 ROLLUP_KEEP = {FIFTEEN_MINUTES: timedelta(days=4), HOUR: timedelta(days=35), DAY: timedelta(days=800)}
 
 
-def _purge_results(session, cutoff: datetime) -> int:
+def _purge_batched(session, model, *where) -> int:
+    """Delete ``model`` rows matching ``where`` in batches of :data:`BATCH`, each its own commit."""
     removed = 0
     while True:
-        ids = session.scalars(
-            select(CheckResult.id).where(CheckResult.checked_at < cutoff).limit(BATCH)
-        ).all()
+        ids = session.scalars(select(model.id).where(*where).limit(BATCH)).all()
         if not ids:
             return removed
-        session.execute(delete(CheckResult).where(CheckResult.id.in_(ids)))
+        session.execute(delete(model).where(model.id.in_(ids)))
         session.commit()
         removed += len(ids)
 
@@ -34,7 +39,7 @@ def _purge_results(session, cutoff: datetime) -> int:
 def purge(
     session, now: datetime, keep_results: timedelta, keep_sessions: timedelta = timedelta(days=14)
 ) -> dict[str, int]:
-    removed = {"results": _purge_results(session, now - keep_results)}
+    removed = {"results": _purge_batched(session, CheckResult, CheckResult.checked_at < now - keep_results)}
     for resolution, keep in ROLLUP_KEEP.items():
         result = session.execute(
             delete(Rollup).where(Rollup.resolution == resolution, Rollup.bucket_start < now - keep)
@@ -52,4 +57,15 @@ def purge(
     result = session.execute(delete(AuthSession).where(AuthSession.last_seen_at < now - keep_sessions))
     session.commit()
     removed["auth_sessions"] = result.rowcount
+    # Alert history is kept as long as the results it is about, and never while still being sent.
+    removed["alert_events"] = _purge_batched(
+        session,
+        AlertEvent,
+        AlertEvent.created_at < now - max(keep_results, timedelta(days=ALERT_MIN_DAYS)),
+        AlertEvent.webhook_state != "pending",
+        AlertEvent.email_state != "pending",
+    )
+    result = session.execute(delete(PendingAgent).where(PendingAgent.last_seen_at < now - PENDING_AGENT_KEEP))
+    session.commit()
+    removed["pending_agents"] = result.rowcount
     return removed

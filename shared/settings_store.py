@@ -28,13 +28,25 @@ def _stored(session: Session, section: str, for_update: bool = False) -> tuple[S
     return row, (json.loads(row.value) if row else {})
 
 
-def load_section(session: Session, section: str, secret_key: bytes) -> BaseModel:
-    """The section with defaults filled in and secrets decrypted, for the code that uses them."""
+def load_section(
+    session: Session, section: str, secret_key: bytes, unreadable: list[str] | None = None
+) -> BaseModel:
+    """The section with defaults filled in and secrets decrypted, for the code that uses them.
+
+    A secret that can't be decrypted (SECRET_KEY changed) raises :class:`crypto.SecretUnreadable`,
+    unless ``unreadable`` is given: then it is left empty and its name appended there, so a caller
+    that needs only some secrets (the webhook needs none) can go on without it."""
     _, stored = _stored(session, section)
     values = {k: v for k, v in stored.items() if not k.endswith("_enc")}
     for name in SECRET_FIELDS.get(section, ()):
         token = stored.get(f"{name}_enc")
-        values[name] = crypto.decrypt(secret_key, token) if token else None
+        try:
+            values[name] = crypto.decrypt(secret_key, token) if token else None
+        except crypto.SecretUnreadable:
+            if unreadable is None:
+                raise
+            unreadable.append(name)
+            values[name] = None
     return SECTIONS[section].model_validate(values, strict=False)
 
 

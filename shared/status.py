@@ -15,6 +15,8 @@ OK = "ok"
 DEGRADED = "degraded"
 DOWN = "down"
 UNKNOWN = "unknown"
+#: Nothing recorded for three intervals: the location went silent (``shared.staleness``).
+STALE = "stale"
 
 #: Worst first; used to colour a history bucket by the worst status seen in it.
 SEVERITY = {UNKNOWN: 0, OK: 1, DEGRADED: 2, DOWN: 3}

@@ -357,20 +357,44 @@ def test_ssl_entering_the_warning_window_warns_once(sessions, key, receiver):
     step = timedelta(seconds=60)
     assert check(sessions, mid, "ok", t0, "expires in 90 days", 90) == []
     [warning] = check(sessions, mid, "degraded", t0 + step, "expires in 20 days", 20)
-    # A failed connection, then the certificate again: still the same stay in the window.
+    # A failed connection, then the certificate again: still the same stay in the window, so no
+    # second expiry warning, but the return from down is announced (it was silent before).
     assert len(check(sessions, mid, "down", t0 + 2 * step, "connection refused")) == 1
-    assert check(sessions, mid, "degraded", t0 + 3 * step, "expires in 20 days", 20) == []
+    [back] = check(sessions, mid, "degraded", t0 + 3 * step, "expires in 20 days", 20)
     with sessions() as session:
         assert session.get(MonitorState, (mid, 0)).ssl_warned is True
 
     alerts.sweep(sessions, key, t0 + 4 * step)
-    assert [p["event"] for p in receiver.received].count("ssl_expiring") == 1
+    assert [p["event"] for p in receiver.received] == ["ssl_expiring", "down", "degraded"]
     assert event_row(sessions, warning).details == "expires in 20 days"
+    assert event_row(sessions, back).details == "expires in 20 days"
 
     check(sessions, mid, "ok", t0 + 5 * step, "expires in 365 days", 365)  # renewed
     with sessions() as session:
         assert session.get(MonitorState, (mid, 0)).ssl_warned is False
-    assert [e.event for e in all_events(sessions)] == ["ssl_expiring", "down", "up"]
+    assert [e.event for e in all_events(sessions)] == ["ssl_expiring", "down", "degraded", "up"]
+
+
+def test_an_unreadable_smtp_password_fails_email_only(sessions, key, receiver, smtp):
+    """SECRET_KEY changed since the password was stored: the webhook still goes out, and the email
+    channel shows why it can't, instead of every channel stopping silently."""
+    configure(sessions, key, **both_channels(receiver, smtp), smtp_password="stored under the old key")
+    mid = add_monitor(sessions)
+    t0 = utcnow() - timedelta(minutes=2)
+    check(sessions, mid, "ok", t0)
+    [first] = check(sessions, mid, "down", t0 + timedelta(seconds=30))
+    other = add_monitor(sessions, name="Second")
+    check(sessions, other, "ok", t0)
+    [second] = check(sessions, other, "down", t0 + timedelta(seconds=30))
+
+    new_key = b"a different SECRET_KEY after a restore"
+    alerts.sweep(sessions, new_key, utcnow())
+    assert sorted(p["monitor"] for p in receiver.received) == ["API Server", "Second"]
+    assert smtp.messages == []
+    for event_id in (first, second):
+        row = event_row(sessions, event_id)
+        assert (row.webhook_state, row.email_state) == ("sent", "pending")
+        assert "smtp password can't be decrypted" in row.last_error and "SECRET_KEY" in row.last_error
 
 
 def test_agent_location_is_named_in_the_alert(sessions, key, receiver):

@@ -55,8 +55,10 @@ def test_events_for_a_change(old, new, settings, events):
         ("ok", "degraded", 20, False, ("ssl_expiring",), True),
         ("unknown", "degraded", 20, False, ("ssl_expiring",), True),
         ("down", "degraded", 20, False, ("ssl_expiring",), True),
-        # Already warned during this stay in the window (it flapped through down): no second warning.
-        ("down", "degraded", 20, True, (), True),
+        # Already warned, then down and back: the return is news (it answers again), announced as
+        # degraded like any monitor's down → degraded; the expiry warning is not repeated.
+        ("down", "degraded", 20, True, ("degraded",), True),
+        ("ok", "degraded", 20, True, (), True),
         ("degraded", "down", 5, True, ("down",), True),
         # Renewed: restored, and the next entry into the window warns again.
         ("degraded", "ok", 90, True, ("up",), False),

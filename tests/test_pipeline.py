@@ -88,12 +88,14 @@ def test_beat_and_worker_check_each_monitor_on_its_own_slot(tmp_path, db_url, pi
 
 
 def test_a_worker_killed_mid_check_loses_no_slot_and_records_none_twice(tmp_path, db_url, pipeline_env):
-    """SIGKILL a worker while it checks: its unacknowledged check goes to the next worker after the
-    visibility timeout (8 s here, 60 s by default) and is recorded once, on its own slot."""
+    """SIGKILL a worker while it checks, with the default visibility timeout (Redis would hand the
+    message on only after 60 s, and kombu rescans later still): beat re-sends every check whose
+    result is overdue (timeout + 15 s after its slot), so the next worker records it once, at the
+    time it actually ran, well before the check expires."""
     import os
     import signal
 
-    env = {**pipeline_env, "BROKER_VISIBILITY_TIMEOUT": "8"}
+    env = dict(pipeline_env)
     sessions = session_factory(make_engine(db_url))
     with HttpPeer() as peer, sessions() as session:
         peer.set(delay=3)
@@ -103,7 +105,7 @@ def test_a_worker_killed_mid_check_loses_no_slot_and_records_none_twice(tmp_path
         mid = monitor.id
         worker_a = start(command("worker"), env, tmp_path / "worker_a.log")
         beat = start(command("beat"), env, tmp_path / "beat.log")
-        time.sleep(4)
+        time.sleep(8)  # past the first dispatch window that could hold the new monitor's slots
         victim_slot = schedule.next_slot(mid, 10, time.time() + 3)
         time.sleep(victim_slot + 1.5 - time.time())  # the check of victim_slot is waiting on the target
         os.kill(worker_a.pid, signal.SIGKILL)
@@ -126,6 +128,12 @@ def test_a_worker_killed_mid_check_loses_no_slot_and_records_none_twice(tmp_path
             stop(worker_b)
         assert any(abs(s - victim_slot) < 0.01 for s in recorded), "the killed worker's slot was lost"
         assert len(recorded) == len(set(recorded)), "a slot was recorded twice"
+        victim = session.scalars(
+            select(CheckResult).where(CheckResult.uid == f"srv:{mid}:{victim_slot:.3f}")
+        ).one()
+        late = victim.checked_at.timestamp() - victim_slot
+        assert 8 + 15 <= late < 8 + 15 + 15, f"re-run {late:.1f} s after its slot"  # when it really ran
+        assert "re-sent" in (tmp_path / "beat.log").read_text()
         later = schedule.slots_between(mid, 10, victim_slot, max(recorded) + 0.001)
         assert set(round(s, 3) for s in later) <= set(round(s, 3) for s in recorded)
 

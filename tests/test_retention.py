@@ -46,3 +46,45 @@ def test_purge_keeps_what_each_view_needs(any_db_url, monkeypatch):
         assert any(NOW - s > timedelta(days=400) for s in daily)
         assert session.scalars(select(AgentNonce.nonce)).all() == ["b" * 32]
     engine.dispose()
+
+
+def test_purge_removes_old_alert_events_pending_agents_and_sign_in_state(any_db_url, monkeypatch):
+    """Review finding 9: alert events and connection requests used to be kept for ever."""
+    from shared.models import AlertEvent, AuthFailure, PendingAgent
+
+    monkeypatch.setattr(retention, "BATCH", 3)
+    engine = make_engine(any_db_url)
+    sessions = session_factory(engine)
+
+    def event(age: timedelta, state: str = "sent") -> AlertEvent:
+        return AlertEvent(
+            event="down",
+            monitor_name="m",
+            monitor_type="http",
+            target="t",
+            created_at=NOW - age,
+            webhook_state=state,
+            email_state="skipped",
+        )
+
+    with sessions() as session:
+        session.add_all([event(timedelta(days=31)) for _ in range(7)])
+        session.add_all([event(timedelta(days=29)), event(timedelta(days=40), state="pending")])
+        session.add(
+            PendingAgent(
+                uuid="0" * 36, first_seen_at=NOW - timedelta(days=9), last_seen_at=NOW - timedelta(days=8)
+            )
+        )
+        session.add(
+            PendingAgent(
+                uuid="1" * 36, first_seen_at=NOW - timedelta(days=9), last_seen_at=NOW - timedelta(hours=1)
+            )
+        )
+        session.add(AuthFailure(scope="login-user", key="x", at=NOW - timedelta(days=2)))
+        session.commit()
+        removed = retention.purge(session, NOW, timedelta(days=7))
+        assert removed["alert_events"] == 7 and removed["pending_agents"] == 1
+        left = session.scalars(select(AlertEvent.created_at).order_by(AlertEvent.created_at)).all()
+        assert [round((NOW - at) / timedelta(days=1)) for at in left] == [40, 29]  # pending one kept
+        assert session.scalars(select(PendingAgent.uuid)).all() == ["1" * 36]
+    engine.dispose()

@@ -35,8 +35,15 @@ SWEEP_BUDGET_SECONDS = 25.0
 SWEEP_BATCH = 200
 
 
-def load_settings(session: Session, secret_key: bytes):
-    return settings_store.load_section(session, "alerts", secret_key)
+def load_settings(session: Session, secret_key: bytes, unreadable: list[str] | None = None):
+    return settings_store.load_section(session, "alerts", secret_key, unreadable)
+
+
+def unreadable_reason(names) -> str:
+    return (
+        f"the stored {', '.join(n.replace('_', ' ') for n in names)} can't be decrypted "
+        "(was SECRET_KEY changed?); enter it again in Settings > Alerts"
+    )
 
 
 def deliver(
@@ -53,7 +60,8 @@ def deliver(
         held = outbox.claim(session, event_id, now)
         if held is None:
             return None
-        settings = load_settings(session, secret_key)
+        unreadable: list[str] = []
+        settings = load_settings(session, secret_key, unreadable)
         event = session.get(AlertEvent, event_id)
         if event is None:
             return None  # deleted (monitor purge) since the claim
@@ -65,6 +73,12 @@ def deliver(
         failures: dict[str, str] = {}
         for channel in held.channels:
             transport = TRANSPORTS[channel]
+            missing = [name for name in transport.secrets if name in unreadable]
+            if missing:
+                # This channel's failure is its own: the others still go out.
+                failures[channel] = outcomes[channel] = unreadable_reason(missing)
+                log.error("alert %s: %s not delivered: %s", event_id, channel, outcomes[channel])
+                continue
             if not transport.configured(settings):
                 outbox.mark(session, event_id, channel, outbox.SKIPPED)  # unconfigured since written
                 outcomes[channel] = outbox.SKIPPED
@@ -103,7 +117,10 @@ def sweep(sessions: sessionmaker, secret_key: bytes, now: datetime | None = None
         if time.monotonic() - started > SWEEP_BUDGET_SECONDS:
             log.info("alert sweep: out of time, %d events left for the next sweep", len(due) - done)
             break
-        deliver(sessions, secret_key, event_id, now + timedelta(seconds=time.monotonic() - started))
+        try:
+            deliver(sessions, secret_key, event_id, now + timedelta(seconds=time.monotonic() - started))
+        except Exception:  # noqa: BLE001 - one event's failure must not stop the others
+            log.exception("alert %s: delivery failed; the next sweep tries again", event_id)
     return reminders
 
 

@@ -12,10 +12,14 @@ import time
 
 from celery.beat import PersistentScheduler
 from sqlalchemy import text
+from sqlalchemy.exc import OperationalError
 
+from shared import alert_hook
+from shared.db import first_line
 from shared.timefmt import from_epoch
 from worker import context
-from worker.dispatch import TICK_SECONDS, dispatch_once
+from worker.dispatch import TICK_SECONDS, dispatch_once, redispatch_missing
+from worker.watchdog import SWEEP_EVERY_SECONDS, sweep_silence
 
 log = logging.getLogger("onlinetracker.beat")
 _BEAT_LOCK_ID = 0x0_BEA7_0001
@@ -24,6 +28,7 @@ _BEAT_LOCK_ID = 0x0_BEA7_0001
 class DispatchScheduler(PersistentScheduler):
     def __init__(self, *args, **kwargs):
         self._next_dispatch = 0.0
+        self._next_silence_sweep = 0.0
         self._lock_conn = None
         self._lock_warned = False
         self._holding = False
@@ -89,14 +94,26 @@ class DispatchScheduler(PersistentScheduler):
         self._next_dispatch = (math.floor(now / TICK_SECONDS) + 1) * TICK_SECONDS
         if not self._hold_single_instance_lock():
             return max(0.05, self._next_dispatch - time.time())
-        try:
-            with context.sessions()() as session:
-                sent = dispatch_once(session, self._send, now)
-            log.debug("dispatched %s checks", sent)
-        except Exception:
-            log.exception("dispatch failed; retrying next tick")
+        self._guarded("dispatch", lambda session: dispatch_once(session, self._send, now))
+        self._guarded("re-dispatch", lambda session: redispatch_missing(session, self._send, now))
+        if now >= self._next_silence_sweep:
+            self._next_silence_sweep = now + SWEEP_EVERY_SECONDS
+            ids = self._guarded("silence sweep", lambda session: sweep_silence(session, from_epoch(now)))
+            alert_hook.enqueue(ids or [])
         remaining = super().tick(*args, **kwargs)
         return min(remaining, max(0.05, self._next_dispatch - time.time()))
+
+    def _guarded(self, what: str, job):
+        """Run one of the tick's jobs in its own session; a failure (PostgreSQL away) is one log
+        line and the next tick tries again, without stopping the other jobs."""
+        try:
+            with context.sessions()() as session:
+                return job(session)
+        except OperationalError as exc:
+            log.warning("%s skipped: database unavailable (%s)", what, first_line(exc))
+        except Exception:
+            log.exception("%s failed; retrying next tick", what)
+        return None
 
     def close(self):
         if self._lock_conn is not None:

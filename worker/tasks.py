@@ -3,53 +3,117 @@
 from __future__ import annotations
 
 import logging
+import threading
 import time
-from datetime import timedelta
+from datetime import datetime, timedelta
+
+from celery.signals import worker_shutting_down
 
 from shared import alert_hook, recording, retention
 from shared import monitors as monitor_rules
 from shared.checks import run_check as run_one_check
+from shared.db import first_line, is_unavailable
 from shared.models import Monitor, utcnow
 from shared.timefmt import from_epoch
 from worker import context
 from worker.celery_app import app
+from worker.dispatch import server_uid
 
 log = logging.getLogger(__name__)
 
 
-def server_uid(monitor_id: int, slot: float) -> str:
-    return f"srv:{monitor_id}:{slot:.3f}"
+_shutting_down = threading.Event()
 
 
-@app.task(name="worker.run_check", ignore_result=True)
-def run_check(monitor_id: int, slot: float) -> None:
-    """Check one monitor for one slot and record it (once, whatever the redeliveries)."""
+@worker_shutting_down.connect
+def _on_shutdown(**_kwargs) -> None:
+    _shutting_down.set()
+
+
+class DatabaseGone(Exception):
+    """The database stayed away until the check's expiry; beat re-sends what has no result."""
+
+
+def with_database(work, deadline: float, what: str):
+    """Run ``work()`` (one transaction), retrying with backoff while the database is unavailable,
+    until ``deadline`` (epoch seconds) or the worker stops. Returns its value, or raises
+    :class:`DatabaseGone` when it never got through: a short outage costs a late write, not a
+    lost result, and a long one ends in one log line instead of a traceback per check."""
+    wait = 0.5
+    while True:
+        try:
+            return work()
+        except Exception as exc:
+            if not is_unavailable(exc):
+                raise
+            if time.time() + wait > deadline or _shutting_down.is_set():
+                log.warning(
+                    "%s given up: database unavailable until the check expired (%s)", what, first_line(exc)
+                )
+                raise DatabaseGone() from None
+            log.info("%s: database unavailable (%s); retrying in %.1f s", what, first_line(exc), wait)
+            _shutting_down.wait(wait)
+            wait = min(wait * 2, 8.0)
+
+
+def _deadline(request, slot: float) -> float:
+    expires = getattr(request, "expires", None)
+    if isinstance(expires, str):
+        try:
+            return datetime.fromisoformat(expires).timestamp()
+        except ValueError:
+            pass
+    if isinstance(expires, datetime):
+        return expires.timestamp()
+    return slot + 90.0
+
+
+@app.task(name="worker.run_check", ignore_result=True, bind=True)
+def run_check(self, monitor_id: int, slot: float) -> None:
+    """Check one monitor for one slot and record it (once, whatever the redeliveries).
+
+    The result is recorded at the time the check ran (``checked_at``), its slot kept in the uid for
+    idempotency; a check that can't start before its expiry is dropped by Celery, never run late
+    as if on time. While PostgreSQL is away the read and the write are retried until the expiry.
+    """
     sessions = context.sessions()
-    with sessions() as session:
-        monitor = session.get(Monitor, monitor_id)
-        if monitor is None or not monitor.enabled or monitor.agent_id is not None:
-            return  # deleted, paused or moved to an agent since it was dispatched
-        spec = monitor_rules.check_spec(monitor, context.monitoring_defaults(session))
-        session.rollback()  # don't hold a transaction open while the check runs
+    deadline = _deadline(self.request, slot)
+    label = f"monitor {monitor_id} slot {slot:.3f}"
+
+    def load():
+        with sessions() as session:
+            monitor = session.get(Monitor, monitor_id)
+            if monitor is None or not monitor.enabled or monitor.agent_id is not None:
+                return None  # deleted, paused or moved to an agent since it was dispatched
+            return monitor_rules.check_spec(monitor, context.monitoring_defaults(session))
+
+    try:
+        spec = with_database(load, deadline, f"{label}: reading the monitor")
+    except DatabaseGone:
+        return
+    if spec is None:
+        return
     started = utcnow()
     t0 = time.perf_counter()
     outcome = run_one_check(spec)
-    log.debug(
-        "monitor %s slot %s: %s in %.0f ms",
-        monitor_id,
-        slot,
-        outcome.status,
-        (time.perf_counter() - t0) * 1000,
-    )
-    with sessions() as session:
-        monitor = session.get(Monitor, monitor_id)
-        if monitor is None:
-            return
-        _, transition = recording.record(
-            session, monitor, server_uid(monitor_id, slot), started, outcome, slot_at=from_epoch(slot)
-        )
-        event_ids = alert_hook.write_events(session, [(monitor, transition)] if transition else [])
-        session.commit()
+    log.debug("%s: %s in %.0f ms", label, outcome.status, (time.perf_counter() - t0) * 1000)
+
+    def write():
+        with sessions() as session:
+            monitor = session.get(Monitor, monitor_id)
+            if monitor is None:
+                return []
+            _, transition = recording.record(
+                session, monitor, server_uid(monitor_id, slot), started, outcome, slot_at=from_epoch(slot)
+            )
+            event_ids = alert_hook.write_events(session, [(monitor, transition)] if transition else [])
+            session.commit()
+            return event_ids
+
+    try:
+        event_ids = with_database(write, max(deadline, time.time() + 5), f"{label}: recording the result")
+    except DatabaseGone:
+        return
     alert_hook.enqueue(event_ids)
 
 

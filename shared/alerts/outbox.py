@@ -89,6 +89,33 @@ def write_event(
     return row.id
 
 
+def write_agent_event(session: Session, agent, event: str, at: datetime, settings) -> list[int]:
+    """``agent_offline`` / ``agent_online``: an event about an agent, named like a monitor's so
+    every channel can carry it (type ``agent``, target its last address)."""
+    if not rules.agent_events(event, settings):
+        return []
+    details = (
+        f"agent {agent.name or agent.uuid} sent nothing for {int((at - agent.last_seen_at).total_seconds())} s"
+        if event == rules.EVENT_AGENT_OFFLINE
+        else f"agent {agent.name or agent.uuid} is reporting again"
+    )
+    row = AlertEvent(
+        monitor_id=None,
+        agent_id=agent.id,
+        event=event,
+        monitor_name=(agent.name or agent.uuid)[:200],
+        monitor_type="agent",
+        target=(agent.address or agent.uuid)[:2048],
+        details=details[:500],
+        created_at=at,
+        attempts=0,
+        **initial_states(settings),
+    )
+    session.add(row)
+    session.flush()
+    return [row.id]
+
+
 def _state_where(monitor_id: int, location: int):
     return (MonitorState.monitor_id == monitor_id, MonitorState.location == location)
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from shared.status import DEGRADED, DOWN, OK, UNKNOWN
+from shared.status import DEGRADED, DOWN, OK, STALE, UNKNOWN
 
 if TYPE_CHECKING:
     from shared.recording import Transition
@@ -20,7 +20,18 @@ EVENT_DOWN = "down"
 EVENT_DEGRADED = "degraded"
 EVENT_UP = "up"
 EVENT_SSL_EXPIRING = "ssl_expiring"
-EVENTS = (EVENT_DOWN, EVENT_DEGRADED, EVENT_UP, EVENT_SSL_EXPIRING)
+EVENT_STALE = "stale"
+EVENT_AGENT_OFFLINE = "agent_offline"
+EVENT_AGENT_ONLINE = "agent_online"
+EVENTS = (
+    EVENT_DOWN,
+    EVENT_DEGRADED,
+    EVENT_UP,
+    EVENT_SSL_EXPIRING,
+    EVENT_STALE,
+    EVENT_AGENT_OFFLINE,
+    EVENT_AGENT_ONLINE,
+)
 
 
 @dataclass(frozen=True)
@@ -43,24 +54,42 @@ def decide(transition: Transition, monitor_type: str, settings, ssl_warned: bool
     ``settings`` is anything with ``alert_type`` and ``alert_on_restored`` (``AlertSettings``).
     ``ssl_warned`` says an SSL-expiry warning is already out for this location: it is sent once per
     stay in the warning window, cleared only when the certificate is fine again (``ok``), so a
-    check flapping between degraded and down does not warn again and again.
+    check flapping between degraded and down does not warn again and again (its return from down
+    is still announced, as "degraded").
     """
     old, new = transition.old, transition.new
     warned = False if new == OK else ssl_warned
     if settings.alert_type == "none" or old == new:
         return Decision((), warned)
+    if new == STALE:
+        # Silence is news whatever came before: nobody knows the service's state any more.
+        return Decision((EVENT_STALE,), warned)
     if new == DOWN:
         return Decision((EVENT_DOWN,), warned)
     if new == DEGRADED:
         if in_ssl_warning_window(monitor_type, new, transition.days_left):
-            return Decision(() if ssl_warned else (EVENT_SSL_EXPIRING,), True)
+            if not ssl_warned:
+                return Decision((EVENT_SSL_EXPIRING,), True)
+            # Warned already, and it was down since: that it answers again must be said; only
+            # the expiry warning itself is not repeated within one stay in the window.
+            return Decision((EVENT_DEGRADED,) if old == DOWN else (), True)
         # From down too: the service answers again but slowly, which is news of its own.
         return Decision((EVENT_DEGRADED,), warned)
     if new == OK:
         if old == UNKNOWN:
             return Decision((), warned)  # the first check found it fine: nothing was wrong
+        # From stale too: results arrive again and it is fine.
         return Decision((EVENT_UP,) if settings.alert_on_restored else (), warned)
     return Decision((), warned)
+
+
+def agent_events(event: str, settings) -> tuple[str, ...]:
+    """An agent that went silent is always news; its return only with ``alert_on_restored``."""
+    if settings.alert_type == "none":
+        return ()
+    if event == EVENT_AGENT_ONLINE and not settings.alert_on_restored:
+        return ()
+    return (event,)
 
 
 def reminder_due(state, settings, now: datetime) -> bool:

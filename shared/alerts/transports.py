@@ -77,6 +77,7 @@ class Webhook:
     becomes a GET and would be reported delivered without reaching anyone)."""
 
     name = "webhook"
+    secrets: tuple[str, ...] = ()
 
     def configured(self, settings) -> bool:
         return bool(settings.webhook_url)
@@ -173,6 +174,7 @@ class Email:
     """
 
     name = "email"
+    secrets: tuple[str, ...] = ("smtp_password",)
 
     def configured(self, settings) -> bool:
         return bool(settings.smtp_host and settings.alert_email)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, jsonify
 from sqlalchemy import and_, select
+from sqlalchemy import delete as sql_delete
 
 from shared import monitors as monitor_rules
 from shared import settings_store
@@ -117,6 +118,10 @@ def update(monitor_id: int):
     merged.update(changes)
     data = validate_monitor(merged)
     monitor_rules.apply(monitor, data)
+    if monitor.agent_id != before["agent_id"]:
+        # Moved to another location: what any location knew is history, not its state now (a
+        # move back must not revive a days-old "down" and alert on it).
+        db.session.execute(sql_delete(MonitorState).where(MonitorState.monitor_id == monitor.id))
     audit.record(
         "monitor.update",
         f"monitor:{monitor.id}",

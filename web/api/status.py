@@ -5,7 +5,8 @@ from __future__ import annotations
 from flask import Blueprint, jsonify
 from sqlalchemy import and_, func, select
 
-from shared.models import Monitor, MonitorState
+from shared.models import Monitor, MonitorState, utcnow
+from shared.staleness import effective_status
 from shared.timefmt import iso
 from web.extensions import db
 from web.openapi import doc
@@ -23,6 +24,9 @@ _COLUMNS = (
     MonitorState.status,
     MonitorState.last_checked_at,
     MonitorState.last_latency_ms,
+    Monitor.interval_seconds,
+    Monitor.timeout_seconds,
+    Monitor.updated_at,
 )
 
 
@@ -35,10 +39,24 @@ def overview():
     rows = db.session.execute(
         select(*_COLUMNS).outerjoin(MonitorState, state_join).order_by(Monitor.id)
     ).all()
-    counts = {"ok": 0, "degraded": 0, "down": 0, "unknown": 0}
+    counts = {"ok": 0, "degraded": 0, "down": 0, "unknown": 0, "stale": 0}
     items = []
-    for mid, name, mtype, target, enabled, agent_id, status, checked_at, latency in rows:
-        status = status or "unknown"
+    now = utcnow()
+    for (
+        mid,
+        name,
+        mtype,
+        target,
+        enabled,
+        agent_id,
+        status,
+        checked_at,
+        latency,
+        interval,
+        timeout,
+        changed,
+    ) in rows:
+        status = effective_status(status, enabled, checked_at, changed, interval, timeout, now)
         counts[status] = counts.get(status, 0) + 1
         items.append(
             {
