@@ -1,10 +1,10 @@
 """The agent gateway (COMS_PORT): the only three endpoints agents need, nothing of the admin API.
 
 It is safe to expose publicly: every request is signed (see ``agent_gateway.protocol``), anything
-else answers 404, and repeated authentication failures from one address are answered 429. The
-failures are counted in the database (``shared.throttle``), so the limit holds across gateway
-processes; behind a proxy listed in ``TRUSTED_PROXIES`` the address is the client's, from
-``X-Forwarded-For``.
+else answers 404, and repeated authentication failures are answered 429: 10 a minute from one
+address and agent id, 60 a minute from one address whatever the agent id. The failures are counted
+in the database (``shared.throttle``), so the limits hold across gateway processes; behind a proxy
+listed in ``TRUSTED_PROXIES`` the address is the client's, from ``X-Forwarded-For``.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ import logging
 from flask import Flask, g, jsonify, request
 from werkzeug.exceptions import HTTPException
 
+from agent_gateway import protocol
 from agent_gateway.auth import AuthError
 from shared import config as config_mod
 from shared import proxies, throttle
@@ -40,6 +41,14 @@ def create_app(config: config_mod.Config | None = None, engine=None) -> Flask:
             request.remote_addr, request.headers.get("X-Forwarded-For"), config.trusted_proxies
         )
 
+    def _limits():
+        """Failures count per address and agent, so one misconfigured agent (or a proxy that hides
+        every agent behind one address) locks out only itself; and per address with a higher
+        limit, so rotating made-up agent ids doesn't buy a guesser more tries."""
+        address = _address()
+        agent = request.headers.get(protocol.H_AGENT, "")[:64]
+        return ((throttle.GATEWAY_AGENT, f"{address}|{agent}"), (throttle.GATEWAY_ADDRESS, address))
+
     from shared import alert_hook
 
     app.config["ON_TRANSITIONS"] = alert_hook.write_events
@@ -50,7 +59,9 @@ def create_app(config: config_mod.Config | None = None, engine=None) -> Flask:
         g.session = sessions()
         if request.endpoint == "healthz":
             return None
-        retry = throttle.retry_after(g.session, throttle.GATEWAY_ADDRESS, _address())
+        retry = None
+        for rule, key in _limits():
+            retry = retry or throttle.retry_after(g.session, rule, key)
         if retry is not None:
             response = jsonify({"error": "Too many failed attempts from this address; try again later."})
             response.headers["Retry-After"] = str(retry)
@@ -72,7 +83,8 @@ def create_app(config: config_mod.Config | None = None, engine=None) -> Flask:
     def _auth_error(exc: AuthError):
         _rollback()
         if exc.status == 401:
-            throttle.record(g.session, throttle.GATEWAY_ADDRESS, _address())
+            for rule, key in _limits():
+                throttle.record(g.session, rule, key)
             g.session.commit()
             log.warning("agent authentication failed from %s: %s", _address(), exc.message)
         return jsonify({"error": exc.message}), exc.status

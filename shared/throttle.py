@@ -25,7 +25,8 @@ class Limit:
 
 LOGIN_USER = Limit("login-user", 10, 15 * 60)
 LOGIN_ADDRESS = Limit("login-address", 30, 60 * 60)
-GATEWAY_ADDRESS = Limit("gateway-address", 10, 60)
+GATEWAY_AGENT = Limit("gateway-agent", 10, 60)
+GATEWAY_ADDRESS = Limit("gateway-address", 60, 60)
 KEEP = timedelta(days=1)
 
 

@@ -76,8 +76,9 @@ def test_gateway_failure_limit_holds_across_gateway_processes(servers):
         == 200
     )
 
+    agent = str(uuid.uuid4())
+
     def bad_register(url: str) -> int:
-        agent = str(uuid.uuid4())
         body = f'{{"uuid": "{agent}", "name": "guess"}}'.encode()
         headers = protocol.signed_headers("a guessed secret", agent, "POST", "/api/agents/register", body)
         headers["Connection"] = "close"
