@@ -229,6 +229,44 @@ describe("Writes", () => {
   });
 });
 
+describe("Session changes under the page", () => {
+  it("a write refused for a stale CSRF token (a sign-in in another tab) is sent once more with the new one", async () => {
+    let me = ADMIN;
+    const api = mockApi({
+      ...reads,
+      "GET /api/auth/me": () => me,
+      "POST /api/monitors/3/test": ({ headers }: Call) =>
+        headers.get("X-CSRF-Token") === "csrf-other-tab"
+          ? { status: "ok", latency_ms: 12, details: "HTTP 200", checked_at: "2026-01-26T10:30:00Z" }
+          : [403, { error: "Missing or wrong X-CSRF-Token header.", code: "csrf" }],
+    });
+    const user = userEvent.setup();
+    renderApp("/monitors/3");
+    await screen.findByRole("heading", { name: "Billing API", level: 1 });
+    me = { ...ADMIN, csrf_token: "csrf-other-tab" };
+    await user.click(screen.getByRole("button", { name: "Test now" }));
+    expect(await screen.findByTestId("test-result")).toHaveTextContent("HTTP 200");
+    expect(api.called("POST", "/api/monitors/3/test").map((c) => c.headers.get("X-CSRF-Token"))).toEqual([ADMIN.csrf_token, "csrf-other-tab"]);
+  });
+
+  it("an admin demoted meanwhile sees the viewer's page after the first refusal", async () => {
+    let me = ADMIN;
+    mockApi({
+      ...reads,
+      "GET /api/auth/me": () => me,
+      "POST /api/monitors/3/test": [403, { error: "Your account can only view; ask an admin.", code: "forbidden" }],
+    });
+    const user = userEvent.setup();
+    renderApp("/monitors/3");
+    await screen.findByRole("heading", { name: "Billing API", level: 1 });
+    me = { ...ADMIN, role: "viewer" };
+    await user.click(screen.getByRole("button", { name: "Test now" }));
+    await waitFor(() => expect(screen.queryByRole("button", { name: "Test now" })).toBeNull());
+    expect(screen.queryByRole("link", { name: /Add Monitor/ })).toBeNull();
+    expect(screen.getByRole("button", { name: /admin/ })).toHaveTextContent("Viewer");
+  });
+});
+
 describe("Viewers", () => {
   it("see monitors without any control to change them, and the admin-only lists are not asked for", async () => {
     const api = mockApi({ ...reads, "GET /api/auth/me": VIEWER });

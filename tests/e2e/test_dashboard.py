@@ -366,8 +366,17 @@ def test_phone_layout_and_keyboard(browser, stack):
         screenshot(phone, "dashboard-phone", full_page=False)
         phone.goto("/monitors/new")
         assert phone.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 0
-        phone.goto("/settings/agents")
-        assert phone.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 0
+        for path in (
+            "/settings/agents",
+            "/settings/users",
+            "/settings/tokens",
+            "/settings/audit",
+            "/account/two-factor",
+        ):
+            phone.goto(path)
+            expect(phone.locator("main h2, main button.primary").first).to_be_visible()
+            overflow = phone.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+            assert overflow <= 0, f"{path} is {overflow} px wider than a phone screen"
     finally:
         context.close()
 

@@ -29,7 +29,9 @@ def test_dashboard_with_1000_monitors(browser, stack, record_property):
         page = context.new_page()
         page.clock.install()
         page.goto("/")
-        page.wait_for_function("window.__onlinetracker && window.__onlinetracker.allBarsMs", timeout=90_000)
+        page.wait_for_function(
+            "() => window.__onlinetracker && window.__onlinetracker.allBarsMs", timeout=90_000
+        )
         figures = page.evaluate("({...window.__onlinetracker})")
         assert figures["monitors"] == total
         expect(page.locator(".monitor-row")).to_have_count(total)
@@ -40,7 +42,7 @@ def test_dashboard_with_1000_monitors(browser, stack, record_property):
         expect(last.get_by_role("slider")).to_have_attribute("data-loaded", "true")
 
         page.clock.fast_forward("00:16")
-        page.wait_for_function("(window.__onlinetracker.refreshes || 0) >= 1", timeout=30_000)
+        page.wait_for_function("() => (window.__onlinetracker.refreshes || 0) >= 1", timeout=30_000)
         figures = page.evaluate("({...window.__onlinetracker})")
     finally:
         context.close()

@@ -49,20 +49,26 @@ export class ApiError extends Error {
 /** The codes of a 401 that end the signed-in state. */
 export type SignedOutCode = "login_required" | "setup_required";
 
+/**
+ * What the auth layer hears from any request: signed out (401), the session changed under this
+ * tab (a sign-in in another tab replaced the cookie: the CSRF token was refreshed and the write
+ * retried), or a 403 "forbidden" (the role may have changed since the page loaded).
+ */
+export type AuthEvent = { type: "signed_out"; code: SignedOutCode } | { type: "session"; me: Me } | { type: "forbidden" };
+
 let csrfToken: string | null = null;
-let signedOutListener: ((code: SignedOutCode) => void) | null = null;
+let authListener: ((event: AuthEvent) => void) | null = null;
 
 /** The token sent as X-CSRF-Token with every write (from the me, login or setup answer; null when signed out). */
 export function setCsrfToken(token: string | null) {
   csrfToken = token;
 }
 
-/** Called when any request answers 401 login_required or setup_required. */
-export function onSignedOut(listener: ((code: SignedOutCode) => void) | null) {
-  signedOutListener = listener;
+export function onAuthEvent(listener: ((event: AuthEvent) => void) | null) {
+  authListener = listener;
 }
 
-async function request<T>(method: string, path: string, body?: unknown, signal?: AbortSignal): Promise<T> {
+async function request<T>(method: string, path: string, body?: unknown, signal?: AbortSignal, retried = false): Promise<T> {
   const headers: Record<string, string> = { Accept: "application/json" };
   const write = method !== "GET" && method !== "HEAD";
   if (write) {
@@ -102,7 +108,19 @@ async function request<T>(method: string, path: string, body?: unknown, signal?:
       err.code,
       Number.isFinite(retry) && retry > 0 ? retry : undefined,
     );
-    if (response.status === 401 && (err.code === "login_required" || err.code === "setup_required")) signedOutListener?.(err.code);
+    if (response.status === 401 && (err.code === "login_required" || err.code === "setup_required")) {
+      authListener?.({ type: "signed_out", code: err.code });
+    } else if (response.status === 403 && err.code === "csrf" && write && !retried) {
+      // Refused before it ran: safe to send again once with the current session's token.
+      const me = await request<Me>("GET", "/api/auth/me").catch(() => null);
+      if (me?.csrf_token) {
+        csrfToken = me.csrf_token;
+        authListener?.({ type: "session", me });
+        return request<T>(method, path, body, signal, true);
+      }
+    } else if (response.status === 403 && err.code === "forbidden") {
+      authListener?.({ type: "forbidden" });
+    }
     throw error;
   }
   return data as T;

@@ -1,10 +1,11 @@
 // Who is signed in. On load the app asks GET /api/auth/me: 200 is the signed-in user, 401
 // "setup_required" means no account exists yet, 401 "login_required" means sign in. Any later
 // request answering one of those 401s (the session expired or was ended elsewhere) flips the state
-// back, and the app shows the sign-in page with the current address as ?next=.
+// back, and the app shows the sign-in page with the current address as ?next=. A 403 "forbidden"
+// asks again who is signed in (a role changed by an admin takes effect without a reload).
 import { createContext, useCallback, useContext, useEffect, useMemo, useState } from "react";
 import type { ReactNode } from "react";
-import { ApiError, api, messageOf, onSignedOut, setCsrfToken } from "./api";
+import { ApiError, api, messageOf, onAuthEvent, setCsrfToken } from "./api";
 import type { Me } from "./types";
 
 export type AuthState =
@@ -39,13 +40,26 @@ export function AuthProvider({ children }: { children: ReactNode }) {
 
   useEffect(() => {
     let cancelled = false;
-    onSignedOut((code) => {
-      setCsrfToken(null);
-      setState((prev) => {
-        if (code === "setup_required") return { status: "setup" };
-        if (prev.status === "signin") return prev;
-        return { status: "signin", reason: prev.status === "ready" ? "expired" : undefined };
-      });
+    onAuthEvent((event) => {
+      if (event.type === "session") {
+        setState({ status: "ready", user: event.me });
+      } else if (event.type === "forbidden") {
+        // Perhaps demoted meanwhile: ask who we are, so the controls match the role.
+        api.me().then(
+          (me) => {
+            setCsrfToken(me.csrf_token);
+            setState((prev) => (prev.status === "ready" && prev.user.role !== me.role ? { status: "ready", user: me } : prev));
+          },
+          () => undefined,
+        );
+      } else {
+        setCsrfToken(null);
+        setState((prev) => {
+          if (event.code === "setup_required") return { status: "setup" };
+          if (prev.status === "signin") return prev;
+          return { status: "signin", reason: prev.status === "ready" ? "expired" : undefined };
+        });
+      }
     });
     (async () => {
       try {
@@ -64,7 +78,7 @@ export function AuthProvider({ children }: { children: ReactNode }) {
     })();
     return () => {
       cancelled = true;
-      onSignedOut(null);
+      onAuthEvent(null);
     };
   }, [attempt]);
 
