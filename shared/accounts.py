@@ -129,9 +129,16 @@ def totp_uri(secret: str, username: str) -> str:
 
 
 def qr_svg(data: str) -> str:
+    """A standalone SVG document (with its namespace, so an ``<img>`` can draw it)."""
+    import io
+
     import segno
 
-    return segno.make(data, error="m").svg_inline(scale=5, border=2, dark="#111", light="#fff")
+    out = io.BytesIO()
+    segno.make(data, error="m").save(
+        out, kind="svg", scale=5, border=2, dark="#111", light="#fff", xmldecl=False
+    )
+    return out.getvalue().decode()
 
 
 def totp_step(secret: str, code: str, last_step: int | None, now: float | None = None) -> int | None:

@@ -75,7 +75,7 @@ def apply(monitor: Monitor, data: MonitorIn) -> None:
         setattr(monitor, name, value)
 
 
-def serialize(monitor: Monitor, state: MonitorState | None, now=None) -> dict:
+def serialize(monitor: Monitor, state: MonitorState | None, now=None, agent_name: str | None = None) -> dict:
     from shared.staleness import effective_status
 
     status = effective_status(
@@ -94,6 +94,7 @@ def serialize(monitor: Monitor, state: MonitorState | None, now=None) -> dict:
         "last_checked_at": iso(state.last_checked_at) if state else None,
         "last_latency_ms": state.last_latency_ms if state else None,
         "last_details": state.last_details if state else None,
+        "agent_name": agent_name,
         "created_at": iso(monitor.created_at),
         "updated_at": iso(monitor.updated_at),
     }

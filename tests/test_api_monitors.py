@@ -104,3 +104,20 @@ def test_overview_counts(any_db_client):
         "last_latency_ms",
         "agent_id",
     }
+
+
+def test_agent_name_is_in_monitor_and_overview_answers_for_viewers(app, client, viewer):
+    from shared.models import Agent
+    from web.extensions import db
+
+    with app.app_context():
+        agent = Agent(uuid="5" * 36, name="edge-eu", approved=True)
+        db.session.add(agent)
+        db.session.commit()
+        agent_id = agent.id
+    monitor = create_monitor(client, agent_id=agent_id)
+    assert viewer.get(f"/api/monitors/{monitor['id']}").get_json()["agent_name"] == "edge-eu"
+    assert viewer.get("/api/monitors").get_json()[0]["agent_name"] == "edge-eu"
+    assert viewer.get("/api/status/overview").get_json()["monitors"][0]["agent_name"] == "edge-eu"
+    server = create_monitor(client, name="on server")
+    assert server["agent_name"] is None

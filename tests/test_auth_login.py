@@ -50,6 +50,14 @@ def test_login_logout_and_me(app, anon):
     assert me["username"] == "admin" and "password" not in response.get_data(as_text=True)
     anon.csrf_token = me["csrf_token"]
     assert anon.get("/api/auth/me").get_json() == me
+    # Signing in again from the same browser replaces its session instead of adding one.
+    assert login(anon).status_code == 200
+    from shared.models import AuthSession
+    from web.extensions import db
+
+    with app.app_context():
+        assert db.session.query(AuthSession).count() == 1
+    anon.csrf_token = anon.get("/api/auth/me").get_json()["csrf_token"]
     assert anon.post("/api/auth/logout").status_code == 200
     assert anon.get("/api/auth/me").status_code == 401
 
@@ -193,10 +201,10 @@ def _enrol(client) -> tuple[str, list[str]]:
     assert begun.status_code == 200
     body = begun.get_json()
     assert body["otpauth_uri"].startswith("otpauth://totp/OnlineTracker:")
-    assert body["qr_svg"].startswith("<svg")
+    assert body["qr_svg"].startswith('<svg xmlns="http://www.w3.org/2000/svg"')
     secret = body["secret"]
     bad = client.post("/api/auth/totp/confirm", json={"code": "000000"})
-    assert bad.status_code == 422
+    assert bad.status_code == 422 and bad.get_json()["code"] == "totp_invalid"
     confirmed = client.post("/api/auth/totp/confirm", json={"code": pyotp.TOTP(secret).now()})
     assert confirmed.status_code == 200
     codes = confirmed.get_json()["recovery_codes"]

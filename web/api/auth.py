@@ -65,6 +65,10 @@ def _fail(checks, message: str, code: str, username: str | None, reason: str):
 
 
 def _sign_in(user: User, status: int = 200):
+    # A browser signing in again replaces its old session rather than leaving it to linger.
+    previous = sessions.load(request.cookies.get(sessions.COOKIE), current_app.config["OT"].session_days)
+    if previous is not None:
+        sessions.end(previous[0].id)
     raw, row = sessions.start(user, client_address(), request.headers.get("User-Agent"))
     user.last_login_at = utcnow()
     audit.record("auth.login", f"user:{user.id}", actor=user)
@@ -202,7 +206,10 @@ def totp_confirm():
     step = accounts.totp_step(secret, data.code, None)
     if step is None:
         raise ApiError(
-            422, "That code is not valid; check the time on your phone.", fields={"code": "is not valid"}
+            422,
+            "That code is not valid; check the time on your phone.",
+            fields={"code": "is not valid"},
+            code="totp_invalid",
         )
     user.totp_enabled = True
     user.totp_last_step = step

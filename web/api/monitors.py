@@ -28,12 +28,16 @@ def _with_state(query):
         MonitorState.monitor_id == Monitor.id,
         MonitorState.location == db.func.coalesce(Monitor.agent_id, 0),
     )
-    return query.add_columns(MonitorState).outerjoin(MonitorState, state_join)
+    return (
+        query.add_columns(MonitorState, Agent.name)
+        .outerjoin(MonitorState, state_join)
+        .outerjoin(Agent, Agent.id == Monitor.agent_id)
+    )
 
 
 def _load(monitor_id: int) -> dict:
     row = db.session.execute(_with_state(select(Monitor)).where(Monitor.id == monitor_id)).first()
-    return monitor_rules.serialize(row[0], row[1])
+    return monitor_rules.serialize(row[0], row[1], agent_name=row[2])
 
 
 def validate_monitor(data: dict) -> MonitorIn:
@@ -63,7 +67,7 @@ def validate_monitor(data: dict) -> MonitorIn:
 )
 def list_monitors():
     rows = db.session.execute(_with_state(select(Monitor)).order_by(Monitor.id)).all()
-    return jsonify([monitor_rules.serialize(m, s) for m, s in rows])
+    return jsonify([monitor_rules.serialize(m, s, agent_name=a) for m, s, a in rows])
 
 
 @bp.get("/defaults")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, jsonify
 from sqlalchemy import and_, func, select
 
-from shared.models import Monitor, MonitorState, utcnow
+from shared.models import Agent, Monitor, MonitorState, utcnow
 from shared.staleness import effective_status
 from shared.timefmt import iso
 from web.extensions import db
@@ -27,6 +27,7 @@ _COLUMNS = (
     Monitor.interval_seconds,
     Monitor.timeout_seconds,
     Monitor.updated_at,
+    Agent.name,
 )
 
 
@@ -37,7 +38,10 @@ def overview():
         MonitorState.monitor_id == Monitor.id, MonitorState.location == func.coalesce(Monitor.agent_id, 0)
     )
     rows = db.session.execute(
-        select(*_COLUMNS).outerjoin(MonitorState, state_join).order_by(Monitor.id)
+        select(*_COLUMNS)
+        .outerjoin(MonitorState, state_join)
+        .outerjoin(Agent, Agent.id == Monitor.agent_id)
+        .order_by(Monitor.id)
     ).all()
     counts = {"ok": 0, "degraded": 0, "down": 0, "unknown": 0, "stale": 0}
     items = []
@@ -55,6 +59,7 @@ def overview():
         interval,
         timeout,
         changed,
+        agent_name,
     ) in rows:
         status = effective_status(status, enabled, checked_at, changed, interval, timeout, now)
         counts[status] = counts.get(status, 0) + 1
@@ -69,6 +74,8 @@ def overview():
                 "last_checked_at": iso(checked_at),
                 "last_latency_ms": latency,
                 "agent_id": agent_id,
+                # Viewers can't list agents: the name tells them where it is checked from.
+                "agent_name": agent_name,
             }
         )
     return jsonify({"total": len(items), **counts, "monitors": items})
