@@ -3,7 +3,9 @@
 It keeps its UUID in its data directory, registers with the server's gateway (retrying with
 backoff while an admin has not approved it), fetches its monitors every 30 s, runs the same checks
 from ``shared/`` on the same offset rule with bounded concurrency, and reports results in batches
-from an on-disk buffer, so nothing is lost while the server can't be reached.
+from an on-disk buffer, so nothing is lost while the server can't be reached (or answers 429/5xx).
+A result the server refuses for good is logged once and leaves the buffer, so it can't hold up the
+results behind it.
 """
 
 from __future__ import annotations
@@ -26,12 +28,17 @@ from agent_gateway import protocol
 from agent_gateway.buffer import DEFAULT_LIMIT, ResultBuffer
 from shared import schedule
 from shared.checks import CheckSpec, run_check
+from shared.schemas import MAX_REPORT_RESULTS
 from shared.thresholds import Thresholds
 from shared.timefmt import from_epoch
 
 log = logging.getLogger("onlinetracker.agent")
 POLL_SECONDS = 30
-BATCH = 500
+BATCH = MAX_REPORT_RESULTS
+#: Refused results logged one by one per batch; past that, one line says how many more.
+MAX_REFUSALS_LOGGED = 20
+#: The longest a ``Retry-After`` from the server holds the agent back.
+MAX_RETRY_AFTER_SECONDS = 600
 
 
 class NotRegistered(Exception):
@@ -98,6 +105,8 @@ class Agent:
         self.lock = threading.Lock()
         self.pool = ThreadPoolExecutor(max_workers=settings.concurrency, thread_name_prefix="check")
         self.monitors_file = settings.data_dir / "agent-monitors.json"
+        #: Seconds the server asked the agent to wait (``Retry-After``) when it refused a registration.
+        self.wait_hint = 0.0
         self._load_saved_monitors()
 
     def _load_saved_monitors(self) -> None:
@@ -144,6 +153,7 @@ class Agent:
             log.info("registered with %s as agent id %s", self.settings.server_url, self.agent_id)
             return True
         reason = _error_text(response)
+        self.wait_hint = retry_after(response)
         if response.status_code == 403:
             log.warning("waiting for approval: %s (UUID %s)", reason, self.uuid)
         else:
@@ -177,22 +187,42 @@ class Agent:
         self._set_monitors(monitors)
 
     def send_buffered(self) -> int:
-        sent = 0
+        """Send the buffer, oldest first, in batches; returns how many results left it.
+
+        A result leaves the buffer once the gateway has answered for it: stored, or refused for a
+        reason a retry can't change (each logged once, here). On a network error, a 429 or a 5xx the
+        exception goes up to the control loop's backoff and every result stays for the next attempt.
+        A request too large for the server (or a proxy in front of it) is split in halves until it
+        passes, or until the one result that can't pass is left, and dropped.
+        """
+        done = 0
+        size = BATCH
         while not self.stop_event.is_set():
-            batch = self.buffer.oldest(BATCH)
+            batch = self.buffer.oldest(size)
             if not batch:
                 break
             response = self._signed("POST", "/api/agents/report", {"results": batch})
-            if response.status_code == 422:
-                # A result the server can't take (e.g. its monitor was deleted) must not block the rest.
-                log.warning("server refused a batch as invalid: %s; dropping it", _error_text(response))
+            if response.status_code == 413 and len(batch) > 1:
+                size = max(1, len(batch) // 2)
+                log.info(
+                    "server took %s results as too large a request; sending %s at a time", len(batch), size
+                )
+                continue
+            if response.status_code in (413, 422):
+                # The request as a whole can never pass: a result too large alone, or an envelope
+                # the server can't read. Kept, it would block everything behind it forever.
+                log.warning(
+                    "server refused %s (HTTP %s): %s; dropped",
+                    f"result {batch[0]['id']}" if len(batch) == 1 else f"a batch of {len(batch)} results",
+                    response.status_code,
+                    _error_text(response),
+                )
             else:
                 response.raise_for_status()
-                for item in response.json().get("rejected", []):
-                    log.info("result %s not stored: %s", item["id"], item["reason"])
+                _log_refusals(batch, _report_answer(response))
             self.buffer.remove([r["id"] for r in batch])
-            sent += len(batch)
-        return sent
+            done += len(batch)
+        return done
 
     # --- checks ------------------------------------------------------------------------------
     def _run_one(self, monitor: dict, slot: float) -> None:
@@ -242,7 +272,7 @@ class Agent:
             try:
                 if self.credential is None:
                     if not self.register():
-                        self.stop_event.wait(backoff)
+                        self.stop_event.wait(max(backoff, self.wait_hint))
                         backoff = min(backoff * 2, 60.0)
                         continue
                     backoff = 2.0
@@ -256,12 +286,25 @@ class Agent:
             except NotRegistered:
                 continue
             except (requests.RequestException, ValueError, KeyError) as exc:
+                # A 429 or 5xx arrives as HTTPError, with the response: its Retry-After is honoured.
+                response = getattr(exc, "response", None)
+                wait = max(backoff, retry_after(response)) if response is not None else backoff
                 log.warning(
-                    "server %s not reachable (%s); %s results kept on disk, retrying in %.0f s",
+                    "server %s %s; %s results kept on disk, retrying in %.0f s",
                     self.settings.server_url,
-                    type(exc).__name__,
+                    f"answered HTTP {response.status_code} ({_error_text(response)})"
+                    if response is not None
+                    else f"not reachable ({type(exc).__name__})",
                     len(self.buffer),
-                    backoff,
+                    wait,
+                )
+                self.stop_event.wait(wait)
+                backoff = min(backoff * 2, 30.0)
+            except Exception:
+                # Whatever else goes wrong (an odd answer, a full disk), this thread must not end:
+                # it is the only one that reports.
+                log.exception(
+                    "unexpected error talking to %s; retrying in %.0f s", self.settings.server_url, backoff
                 )
                 self.stop_event.wait(backoff)
                 backoff = min(backoff * 2, 30.0)
@@ -300,11 +343,56 @@ def iso_ms(epoch: float) -> str:
     return from_epoch(epoch).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
+def retry_after(response: requests.Response | None) -> float:
+    """Seconds a ``Retry-After: <seconds>`` asks for (0 without one), bounded."""
+    value = (response.headers.get("Retry-After", "") if response is not None else "").strip()
+    return float(min(int(value), MAX_RETRY_AFTER_SECONDS)) if value.isdigit() else 0.0
+
+
+def _report_answer(response: requests.Response) -> dict:
+    """The gateway's answer to a report; anything else (a proxy's page) raises, keeping the batch."""
+    answer = response.json()
+    if not isinstance(answer, dict) or not isinstance(answer.get("accepted"), int):
+        raise ValueError("the answer to a report is not the gateway's")
+    return answer
+
+
+def _log_refusals(batch: list[dict], answer: dict) -> None:
+    """Log once each result the gateway refused for good; it leaves the buffer with the batch."""
+    refused = answer.get("refused")
+    if not isinstance(refused, list):  # a gateway from before per-result refusals
+        refused = [
+            {"id": r.get("id"), "error": r.get("reason")}
+            for r in answer.get("rejected") or []
+            if isinstance(r, dict)
+        ]
+    by_id = {r["id"]: r for r in batch}
+    for count, item in enumerate(refused):
+        if count == MAX_REFUSALS_LOGGED:
+            log.warning("... and %s more results of this batch refused", len(refused) - count)
+            break
+        item = item if isinstance(item, dict) else {}
+        index = item.get("index")
+        result = by_id.get(item.get("id"))
+        if result is None and isinstance(index, int) and 0 <= index < len(batch):
+            result = batch[index]
+        result = result or {}
+        log.warning(
+            "server refused result %s (monitor %s, checked at %s): %s; dropped",
+            result.get("id", item.get("id")),
+            result.get("monitor_id", "?"),
+            result.get("checked_at", "?"),
+            item.get("error") or "no reason given",
+        )
+
+
 def _error_text(response: requests.Response) -> str:
     try:
-        return response.json().get("error", response.reason)
+        answer = response.json()
     except ValueError:
-        return f"HTTP {response.status_code}"
+        answer = None
+    error = answer.get("error") if isinstance(answer, dict) else None
+    return str(error)[:300] if error else (response.reason or f"HTTP {response.status_code}")
 
 
 def main(settings: AgentSettings) -> int:

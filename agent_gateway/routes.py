@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import secrets
+from datetime import datetime
 
 from flask import Blueprint, current_app, g, jsonify, request
+from pydantic import ValidationError
 from sqlalchemy import select
 
 from agent_gateway import protocol
 from agent_gateway.auth import AuthError, verify
-from shared import agents_store, crypto, recording, settings_store
+from shared import agents_store, crypto, proxies, recording, settings_store
 from shared import monitors as monitor_rules
 from shared.models import Agent, Monitor, utcnow
-from shared.schemas import AgentRegistration, AgentReport
-from shared.validation import validate
+from shared.schemas import AgentRegistration, AgentReport, AgentResult
+from shared.validation import field_errors, validate
 
 bp = Blueprint("agents", __name__, url_prefix="/api/agents")
 
@@ -38,6 +40,15 @@ def _secret_key() -> bytes:
     return current_app.config["OT"].secret_key
 
 
+def _client_address() -> str:
+    """The agent's address: behind a proxy listed in TRUSTED_PROXIES, the one it forwarded."""
+    return proxies.client_address(
+        request.remote_addr,
+        request.headers.get("X-Forwarded-For"),
+        current_app.config["OT"].trusted_proxies,
+    )
+
+
 @bp.post("/register")
 def register():
     session = _session()
@@ -49,7 +60,7 @@ def register():
     data = validate(AgentRegistration, _json_body())
     if request.headers.get(protocol.H_AGENT, "").lower() != data.uuid:
         raise AuthError(401, "Agent header does not match the body.")
-    address = request.remote_addr
+    address = _client_address()
     if data.uuid not in agent_settings.allowed_agent_uuids:
         agents_store.note_pending(session, data.uuid, data.name, address)
         session.commit()
@@ -91,7 +102,7 @@ def authenticate_agent() -> Agent:
     if not agent.approved:
         raise AuthError(403, "Agent has been rejected by an admin.")
     agent.last_seen_at = utcnow()
-    agent.address = request.remote_addr
+    agent.address = _client_address()
     return agent
 
 
@@ -112,10 +123,20 @@ def monitors(agent_id: int):
 
 @bp.post("/report")
 def report():
+    """Store an agent's results. Each result is taken or refused on its own, so one the server can't
+    take (and never will) costs neither the rest of the batch nor the agent's buffer behind it.
+
+    A malformed envelope (not a JSON object, no ``results`` list, more than 500 results) is 422 for
+    the whole request. Otherwise the answer is 200 and every result of the batch is either stored
+    (now: counted in ``accepted``; by an earlier report with the same id: ``duplicates``) or listed
+    in ``refused`` with its position, its id and why. ``rejected`` is the part of ``refused`` that
+    agents from before per-result refusals read.
+    """
     agent = authenticate_agent()
     session = _session()
-    batch = validate(AgentReport, _json_body())
-    monitor_ids = {r.monitor_id for r in batch.results}
+    envelope = validate(AgentReport, _json_body())
+    results, refused = _each_result(envelope.results, utcnow())
+    monitor_ids = {r.monitor_id for _, r in results}
     mine = (
         {
             m.id: m
@@ -129,10 +150,12 @@ def report():
     accepted = duplicates = 0
     rejected = []
     transitions = []
-    for item in batch.results:
+    for index, item in results:
         monitor = mine.get(item.monitor_id)
         if monitor is None:
-            rejected.append({"id": item.id, "reason": "monitor is not assigned to this agent"})
+            reason = "monitor is not assigned to this agent"
+            refused.append({"index": index, "id": item.id, "error": reason})
+            rejected.append({"id": item.id, "reason": reason})
             continue
         outcome = recording.Outcome(item.status, item.latency_ms, item.details, item.days_left)
         inserted, transition = recording.record(
@@ -153,4 +176,60 @@ def report():
     event_ids = current_app.config["ON_TRANSITIONS"](session, transitions)
     session.commit()
     current_app.config["AFTER_COMMIT"](event_ids)
-    return jsonify({"accepted": accepted, "duplicates": duplicates, "rejected": rejected})
+    refused.sort(key=lambda item: item["index"])
+    if refused:
+        current_app.logger.warning(
+            "agent %s: refused %s of %s results, the first: %s",
+            agent.id,
+            len(refused),
+            len(envelope.results),
+            refused[0]["error"],
+        )
+    return jsonify({"accepted": accepted, "duplicates": duplicates, "refused": refused, "rejected": rejected})
+
+
+def _each_result(items: list, now: datetime) -> tuple[list[tuple[int, AgentResult]], list[dict]]:
+    """Validate each item of a report on its own: (index, result) of the good ones, and the refusals."""
+    results: list[tuple[int, AgentResult]] = []
+    refused: list[dict] = []
+    for index, raw in enumerate(items):
+        if not isinstance(raw, dict):
+            refused.append({"index": index, "id": None, "error": "must be a JSON object"})
+            continue
+        try:
+            item = AgentResult.model_validate(raw)
+        except ValidationError as exc:
+            error = "; ".join(f"{name}: {message}" for name, message in field_errors(exc).items())
+        else:
+            error = _too_far_ahead(item, now)
+        if error:
+            refused.append({"index": index, "id": _client_id(raw), "error": error})
+        else:
+            results.append((index, item))
+    return results, refused
+
+
+def _too_far_ahead(item: AgentResult, now: datetime) -> str | None:
+    """Why a result dated further ahead of the server's clock than a signed request may be is refused.
+
+    Such a result (an agent whose clock runs fast, a buffer replayed from such a time) would freeze
+    its location's state until real time caught up with it: the current state is the newest result's.
+    """
+    for name in ("checked_at", "slot_at"):
+        when = getattr(item, name)
+        if when is None:
+            continue
+        ahead = (when - now).total_seconds()
+        if ahead > protocol.MAX_SKEW_SECONDS:
+            return (
+                f"{name}: {ahead:.0f} s ahead of the server's clock (at most {protocol.MAX_SKEW_SECONDS} s"
+                " allowed); check the agent's clock"
+            )
+    return None
+
+
+def _client_id(raw: dict) -> str | None:
+    """The id the agent gave, to name its result in the answer; None when it can't be one the agent
+    made (the agent then finds the result by its index)."""
+    value = raw.get("id")
+    return value if isinstance(value, str) and 0 < len(value) <= 64 else None

@@ -9,8 +9,8 @@ from __future__ import annotations
 import ipaddress
 import re
 import uuid
-from datetime import datetime
-from typing import Annotated, Literal
+from datetime import UTC, date, datetime
+from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
@@ -266,8 +266,21 @@ class AgentRegistration(Strict):
         return _CONTROL.sub(" ", value)
 
 
+#: Whole days between any two dates a certificate can carry (years 1 to 9999), either way: a leaf
+#: with notAfter 9999-12-31 (a common "never expires") has about 2.9 million days left.
+MAX_DAYS_LEFT = (date.max - date.min).days + 1
+#: No agent result is older than this: an agent whose clock was never set (1970) is refused.
+EARLIEST_RESULT = datetime(2000, 1, 1, tzinfo=UTC)
+#: Results in one report; the agent sends its buffer in batches of this size.
+MAX_REPORT_RESULTS = 500
+
+
 class AgentResult(Strict):
-    """One check result reported by an agent; ``id`` is made by the agent and makes re-sends idempotent."""
+    """One check result reported by an agent; ``id`` is made by the agent and makes re-sends idempotent.
+
+    The gateway validates each result of a report on its own (see :class:`AgentReport`), so the bounds
+    here refuse one result, never its batch. They accept anything a real check can produce.
+    """
 
     id: Annotated[str, StringConstraints(min_length=8, max_length=64, pattern=r"^[A-Za-z0-9-]+$")]
     monitor_id: int = Field(ge=1, le=MAX_ID)
@@ -276,18 +289,34 @@ class AgentResult(Strict):
     status: Literal["ok", "degraded", "down"]
     latency_ms: float | None = Field(None, ge=0, le=3_600_000)
     details: str = Field("", max_length=500)
-    days_left: int | None = Field(None, ge=-100_000, le=100_000)
+    days_left: int | None = Field(None, ge=-MAX_DAYS_LEFT, le=MAX_DAYS_LEFT)
 
     @field_validator("checked_at", "slot_at")
     @classmethod
     def _aware(cls, value: datetime | None) -> datetime | None:
-        if value is not None and value.tzinfo is None:
+        if value is None:
+            return value
+        if value.tzinfo is None:
             raise ValueError("must include a timezone (e.g. end with Z)")
+        if value < EARLIEST_RESULT:
+            raise ValueError("must not be before 2000 (is the agent's clock set?)")
         return value
+
+    @field_validator("details")
+    @classmethod
+    def _storable(cls, value: str) -> str:
+        # PostgreSQL text can't hold NUL; the rest of an error message is still worth keeping.
+        return value.replace("\x00", "\ufffd")
 
 
 class AgentReport(Strict):
-    results: list[AgentResult] = Field(max_length=1000)
+    """The envelope of ``POST /api/agents/report``: a JSON object with up to 500 results.
+
+    Only the envelope is validated as a whole (a bad one is 422 for the request); each item is then
+    validated as an :class:`AgentResult` on its own and refused alone if it is wrong.
+    """
+
+    results: list[Any] = Field(max_length=MAX_REPORT_RESULTS)
 
 
 # --- Accounts, sessions and tokens -------------------------------------------------------------
