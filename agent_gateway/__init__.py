@@ -37,9 +37,7 @@ def create_app(config: config_mod.Config | None = None, engine=None) -> Flask:
     app.extensions["engine"] = engine
 
     def _address() -> str:
-        return proxies.client_address(
-            request.remote_addr, request.headers.get("X-Forwarded-For"), config.trusted_proxies
-        )
+        return proxies.address_of(request, config.trusted_proxies)
 
     def _limits():
         """Failures count per address and agent, so one misconfigured agent (or a proxy that hides
@@ -63,7 +61,7 @@ def create_app(config: config_mod.Config | None = None, engine=None) -> Flask:
         for rule, key in _limits():
             retry = retry or throttle.retry_after(g.session, rule, key)
         if retry is not None:
-            response = jsonify({"error": "Too many failed attempts from this address; try again later."})
+            response = jsonify({"error": "Too many failed attempts; try again later."})
             response.headers["Retry-After"] = str(retry)
             return response, 429
         return None

@@ -8,11 +8,13 @@ from datetime import datetime
 from flask import Blueprint, current_app, g, jsonify, request
 from pydantic import ValidationError
 from sqlalchemy import select
+from sqlalchemy.exc import DataError, IntegrityError
 
 from agent_gateway import protocol
 from agent_gateway.auth import AuthError, verify
 from shared import agents_store, crypto, proxies, recording, settings_store
 from shared import monitors as monitor_rules
+from shared.db import first_line
 from shared.models import Agent, Monitor, utcnow
 from shared.schemas import AgentRegistration, AgentReport, AgentResult
 from shared.validation import field_errors, validate
@@ -42,11 +44,7 @@ def _secret_key() -> bytes:
 
 def _client_address() -> str:
     """The agent's address: behind a proxy listed in TRUSTED_PROXIES, the one it forwarded."""
-    return proxies.client_address(
-        request.remote_addr,
-        request.headers.get("X-Forwarded-For"),
-        current_app.config["OT"].trusted_proxies,
-    )
+    return proxies.address_of(request, current_app.config["OT"].trusted_proxies)
 
 
 @bp.post("/register")
@@ -158,15 +156,23 @@ def report():
             rejected.append({"id": item.id, "reason": reason})
             continue
         outcome = recording.Outcome(item.status, item.latency_ms, item.details, item.days_left)
-        inserted, transition = recording.record(
-            session,
-            monitor,
-            f"agt:{agent.id}:{item.id}",
-            item.checked_at,
-            outcome,
-            agent_id=agent.id,
-            slot_at=item.slot_at,
-        )
+        try:
+            # A savepoint per result: a value the database still refuses (whatever validation
+            # missed) costs that result, not the batch, which the agent would retry for ever.
+            with session.begin_nested():
+                inserted, transition = recording.record(
+                    session,
+                    monitor,
+                    f"agt:{agent.id}:{item.id}",
+                    item.checked_at,
+                    outcome,
+                    agent_id=agent.id,
+                    slot_at=item.slot_at,
+                )
+        except (DataError, IntegrityError) as exc:
+            reason = f"the database refused it: {first_line(exc)}"
+            refused.append({"index": index, "id": item.id, "error": reason})
+            continue
         if not inserted:
             duplicates += 1
             continue

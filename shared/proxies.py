@@ -29,6 +29,11 @@ def client_address(remote_addr: str | None, forwarded_for: str | None, networks)
     return hops[0][:64] if hops else remote
 
 
+def address_of(request, networks) -> str:
+    """:func:`client_address` of a Flask/werkzeug request."""
+    return client_address(request.remote_addr, request.headers.get("X-Forwarded-For"), networks)
+
+
 def from_trusted_proxy(remote_addr: str | None, networks) -> bool:
     return bool(networks) and _trusted(remote_addr or "", networks)
 

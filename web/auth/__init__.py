@@ -71,9 +71,7 @@ def current() -> Identity | None:
 
 def client_address() -> str:
     cfg = current_app.config["OT"]
-    return net.client_address(
-        request.remote_addr, request.headers.get("X-Forwarded-For"), cfg.trusted_proxies
-    )
+    return net.address_of(request, cfg.trusted_proxies)
 
 
 def over_https() -> bool:
