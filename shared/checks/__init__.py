@@ -18,10 +18,13 @@ from shared.thresholds import Thresholds
 class CheckSpec:
     """What a check needs to know about a monitor; thresholds already resolved."""
 
-    type: str  # "ping" | "http" | "https" | "ssl"
+    type: str  # "ping" | "http" | "https" | "ssl" | "tcp" | "dns"
     target: str
     timeout_seconds: float = 10
     thresholds: Thresholds = field(default_factory=Thresholds)
+    #: The type's own options, validated (``shared.schemas.HttpOptions`` / ``DnsOptions`` as a
+    #: dict, secrets decrypted): e.g. ``{"method": "HEAD", "keyword": "ok"}``. Empty: defaults.
+    options: dict = field(default_factory=dict, hash=False, compare=False)
 
 
 @dataclass(frozen=True)
