@@ -12,6 +12,7 @@ const overview = {
   degraded: 0,
   down: 1,
   unknown: 1,
+  stale: 0,
   monitors: [
     { id: 1, name: "API Server", type: "https", target: "https://api.example.com/health", status: "ok", enabled: true, last_checked_at: "2026-01-26T10:30:00Z", last_latency_ms: 41.7, agent_id: null },
     { id: 2, name: "Edge ping", type: "ping", target: "10.0.0.1", status: "down", enabled: true, last_checked_at: "2026-01-26T10:30:00Z", last_latency_ms: null, agent_id: 5 },
@@ -119,9 +120,61 @@ describe("Dashboard", () => {
     }
   });
 
+  it("shows stale monitors: their badge, their count (a filter too) and what to check", async () => {
+    const stale = { id: 4, name: "Warehouse scanner", type: "ping", target: "10.0.9.9", status: "stale", enabled: true, last_checked_at: "2026-01-26T08:00:00Z", last_latency_ms: 3.2, agent_id: 5 };
+    mockApi({
+      "GET /api/status/overview": { ...overview, total: 4, stale: 1, monitors: [...overview.monitors, stale] },
+      "GET /api/agents": [],
+      "GET /api/monitors/history": batch({ "1": buckets([{ ok: 15 }]), "2": buckets([]), "3": buckets([]), "4": buckets([{ ok: 15 }, {}, {}, {}]) }),
+    });
+    const user = userEvent.setup();
+    render(
+      <MemoryRouter>
+        <Authed>
+          <Dashboard />
+        </Authed>
+      </MemoryRouter>,
+    );
+    const list = await screen.findByRole("list", { name: "Monitors" });
+    const row = within(list).getAllByRole("listitem")[3];
+    const badge = row.querySelector(".badge")!;
+    expect(badge).toHaveTextContent(/^Stale$/);
+    expect(badge).toHaveAttribute("title", "No result for 3 intervals — are the workers, beat or the agent running?");
+    expect(badge.querySelector("svg.s-stale")).not.toBeNull();
+
+    // Its own count, between Down and No data, which filters like the others.
+    const cards = within(screen.getByRole("group", { name: "Filter monitors by status" })).getAllByRole("button");
+    expect(cards.map((c) => c.textContent)).toEqual(["All monitors4", "OK1", "Degraded0", "Down1", "Stale1", "No data1"]);
+    expect(screen.getByTestId("count-stale")).toHaveAttribute("title", expect.stringMatching(/workers, beat or the agent/));
+
+    // The notice says what stale means and what to check; "Show it" filters to the stale monitor.
+    const notice = screen.getByTestId("stale-notice");
+    expect(notice).toHaveTextContent("1 monitor is stale. No result for 3 intervals — are the workers, beat or the agent running?");
+    await user.click(within(notice).getByRole("button", { name: "Show it" }));
+    expect(screen.getByTestId("count-stale")).toHaveAttribute("aria-pressed", "true");
+    expect(within(list).getAllByRole("link").map((a) => a.textContent)).toEqual(["Warehouse scanner"]);
+    expect(within(notice).queryByRole("button")).toBeNull();
+    await user.click(screen.getByTestId("count-stale"));
+    expect(within(list).getAllByRole("listitem")).toHaveLength(4);
+  });
+
+  it("shows no stale notice while nothing is stale", async () => {
+    setup();
+    render(
+      <MemoryRouter>
+        <Authed>
+          <Dashboard />
+        </Authed>
+      </MemoryRouter>,
+    );
+    await screen.findByRole("list", { name: "Monitors" });
+    expect(screen.getByTestId("count-stale")).toHaveTextContent("Stale0");
+    expect(screen.queryByTestId("stale-notice")).toBeNull();
+  });
+
   it("offers to add the first monitor when there is none", async () => {
     mockApi({
-      "GET /api/status/overview": { total: 0, ok: 0, degraded: 0, down: 0, unknown: 0, monitors: [] },
+      "GET /api/status/overview": { total: 0, ok: 0, degraded: 0, down: 0, unknown: 0, stale: 0, monitors: [] },
       "GET /api/agents": [],
     });
     render(

@@ -58,11 +58,15 @@ describe("Settings", () => {
     const api = mockApi({
       "GET /api/settings": settings,
       "PUT /api/settings": settings,
+      "GET /api/alerts": { items: [{ id: 9, monitor_id: null, monitor: "edge-1", type: "agent", target: "203.0.113.9", event: "agent_offline", details: "agent edge-1 sent nothing for 95 s", agent_id: 2, agent: "edge-1", created_at: "2026-01-26T10:30:00Z", webhook_state: "skipped", email_state: "sent", attempts: 1, last_error: null, next_attempt_at: null }] },
       "POST /api/settings/alerts/test": { webhook: { ok: false, error: null, skipped: true }, email: { ok: false, error: "connection refused", skipped: false } },
     });
     const user = userEvent.setup();
     renderTab("alerts");
     expect(await screen.findByTestId("smtp-password-state")).toHaveTextContent("set");
+    const history = await screen.findByRole("table", { name: "Recent alerts" });
+    expect(history).toHaveTextContent("Agent offline");
+    expect(history).toHaveTextContent("edge-1");
     expect(screen.getByLabelText(/SMTP password/)).toHaveValue("");
     await user.click(screen.getByLabelText(/Repeated/));
     await user.click(screen.getByRole("button", { name: "Save" }));
@@ -86,7 +90,10 @@ describe("Settings", () => {
     const api = mockApi({
       "GET /api/settings": settings,
       "GET /api/agents/pending": () => pending,
-      "GET /api/agents": [{ id: 1, uuid: "11111111-1111-1111-1111-111111111111", name: "frankfurt", approved: true, online: true, last_seen_at: "2026-01-26T10:31:00Z", monitor_count: 2, address: "198.51.100.1" }],
+      "GET /api/agents": [
+        { id: 1, uuid: "11111111-1111-1111-1111-111111111111", name: "frankfurt", approved: true, online: true, last_seen_at: "2026-01-26T10:31:00Z", monitor_count: 2, address: "198.51.100.1" },
+        { id: 2, uuid: "22222222-2222-2222-2222-222222222222", name: "warehouse-pi", approved: true, online: false, last_seen_at: "2026-01-26T09:00:00Z", monitor_count: 3, address: "198.51.100.2" },
+      ],
       [`POST /api/agents/pending/${UUID}/approve`]: () => {
         pending = [];
         return { uuid: UUID, allowed: true };
@@ -99,6 +106,13 @@ describe("Settings", () => {
     const agentsTable = await screen.findByRole("table", { name: "Agents" });
     expect(agentsTable).toHaveTextContent("frankfurt");
     expect(agentsTable).toHaveTextContent("Online");
+    // An agent silent for 90 s says Offline in words, and that its monitors are not checked.
+    const offline = agentsTable.querySelector("tr[data-agent-id='2']") as HTMLElement;
+    const state = within(offline).getByText("Offline");
+    expect(state).toHaveClass("s-offline");
+    expect(state).toHaveAttribute("title", "Nothing heard from it for 90 seconds or more");
+    expect(offline).toHaveTextContent("Its 3 monitors are not checked: is the agent running?");
+    expect(agentsTable.querySelector("tr[data-agent-id='1']")).not.toHaveTextContent("not checked");
 
     await user.click(screen.getByText("Pending Connection Requests"));
     expect(await screen.findByTestId("pending-count")).toHaveTextContent("1");

@@ -7,6 +7,7 @@ one bulk insert; results for a detail page go through ``shared.recording.record`
 from __future__ import annotations
 
 import random
+import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -38,7 +39,8 @@ def _dsn(db_url: str) -> str:
 
 
 def add_monitors(db_url: str, rows: list[dict]) -> list[int]:
-    """Monitors with the given name/type/target (and optional enabled, interval_seconds, timeout_seconds)."""
+    """Monitors with the given name/type/target (and optional enabled, interval_seconds, timeout_seconds,
+    agent_id, and changed_at: when it was created and last edited, now unless given)."""
     now = datetime.now(UTC)
     values = [
         (
@@ -48,8 +50,9 @@ def add_monitors(db_url: str, rows: list[dict]) -> list[int]:
             r.get("interval_seconds", 60),
             r.get("timeout_seconds", 10),
             r.get("enabled", True),
-            now,
-            now,
+            r.get("agent_id"),
+            r.get("changed_at", now),
+            r.get("changed_at", now),
         )
         for r in rows
     ]
@@ -59,7 +62,7 @@ def add_monitors(db_url: str, rows: list[dict]) -> list[int]:
             inserted = execute_values(
                 cur,
                 "INSERT INTO monitors (name, type, target, interval_seconds, timeout_seconds, enabled,"
-                " created_at, updated_at) VALUES %s RETURNING id",
+                " agent_id, created_at, updated_at) VALUES %s RETURNING id",
                 values,
                 page_size=1000,
                 fetch=True,
@@ -132,6 +135,37 @@ def add_history(
                 " last_latency_ms, last_details, ssl_warned) VALUES %s ON CONFLICT DO NOTHING",
                 states,
                 page_size=1000,
+            )
+    finally:
+        conn.close()
+
+
+def add_agent(db_url: str, name: str, last_seen_at: datetime) -> int:
+    """An approved agent last heard at ``last_seen_at`` (it never polls: nothing runs it)."""
+    conn = psycopg2.connect(_dsn(db_url))
+    try:
+        with conn, conn.cursor() as cur:
+            cur.execute(
+                "INSERT INTO agents (uuid, name, approved, address, created_at, last_seen_at)"
+                " VALUES (%s, %s, true, '127.0.0.1', %s, %s) RETURNING id",
+                (str(uuid.uuid4()), name, last_seen_at, last_seen_at),
+            )
+            return cur.fetchone()[0]
+    finally:
+        conn.close()
+
+
+def set_state(
+    db_url: str, monitor_id: int, status: str, last_checked_at: datetime, location: int = 0, details: str = ""
+) -> None:
+    """A monitor's current state at one location (0: the server, else the agent's id), as of ``last_checked_at``."""
+    conn = psycopg2.connect(_dsn(db_url))
+    try:
+        with conn, conn.cursor() as cur:
+            cur.execute(
+                "INSERT INTO monitor_states (monitor_id, location, status, since, last_checked_at,"
+                " last_latency_ms, last_details, ssl_warned) VALUES (%s, %s, %s, %s, %s, 3.2, %s, false)",
+                (monitor_id, location, status, last_checked_at, last_checked_at, details),
             )
     finally:
         conn.close()

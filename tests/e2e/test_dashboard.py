@@ -10,13 +10,14 @@ import json
 import re
 import time
 import uuid
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from playwright.sync_api import Page, expect
 
 from agent_gateway import protocol
 from tests.e2e import seed
-from tests.e2e.conftest import new_context, screenshot
+from tests.e2e.conftest import SCREENSHOTS, new_context, screenshot
 from tests.peers.http_server import HttpPeer
 from tests.peers.webhook_receiver import WebhookReceiver
 from tests.processes import wait_for
@@ -399,3 +400,71 @@ def test_phone_layout_and_keyboard(browser, stack):
         expect(tab.get_by_role("heading", name="Add monitor")).to_be_visible()
     finally:
         context.close()
+
+
+def test_a_silent_monitor_shows_stale_and_its_agent_offline(page: Page, stack):
+    """Nothing ran these checks for an hour (an agent nobody runs): the API says stale at once, beat's
+    sweep writes the alerts, and every screen says it in words."""
+    hour_ago = datetime.now(UTC) - timedelta(hours=1)
+    agent = seed.add_agent(stack.db_url, "warehouse-pi", last_seen_at=hour_ago)
+    (scanner,) = seed.add_monitors(
+        stack.db_url,
+        [
+            {
+                "name": "Warehouse scanner",
+                "type": "ping",
+                "target": "10.0.9.9",
+                "agent_id": agent,
+                "changed_at": hour_ago - timedelta(hours=1),
+            }
+        ],
+    )
+    seed.set_state(stack.db_url, scanner, "ok", hour_ago, location=agent, details="5/5 replies")
+    assert stack.api("GET", f"/api/monitors/{scanner}").json()["status"] == "stale"
+
+    page.goto("/")
+    line = row(page, "Warehouse scanner")
+    badge = line.locator(".badge")
+    expect(badge).to_have_text("Stale")
+    expect(badge).to_have_attribute("title", re.compile("are the workers, beat or the agent running"))
+    stale_count = page.get_by_test_id("count-stale")
+    expect(stale_count).to_have_text(re.compile(r"Stale\s*[1-9]"))
+    expect(page.get_by_test_id("stale-notice")).to_contain_text("No result for 3 intervals")
+    stale_count.click()
+    listed = page.get_by_role("list", name="Monitors")
+    expect(listed.locator(".badge")).not_to_have_count(0)
+    expect(listed.locator(".badge").filter(has_not_text="Stale")).to_have_count(0)
+    expect(line).to_be_visible()
+
+    line.get_by_role("link", name="Warehouse scanner").click()
+    expect(page.get_by_test_id("stale-explanation")).to_contain_text(
+        "Checked from agent warehouse-pi every 1 min; the last result came 1 h ago."
+    )
+    expect(page.locator(".status-card .badge")).to_have_text("Stale")
+
+    page.goto("/settings/agents")
+    agent_row = page.locator(f"tr[data-agent-id='{agent}']")
+    expect(agent_row).to_contain_text("Offline")
+    expect(agent_row).to_contain_text("Its monitor is not checked")
+
+    # Beat's sweep (every 15 s) turns the silence into alert events; the history names them.
+    def events() -> set[tuple[str, str]]:
+        items = stack.api("GET", "/api/alerts?limit=500").json()["items"]
+        return {(e["event"], e["monitor"]) for e in items}
+
+    wanted = {("stale", "Warehouse scanner"), ("agent_offline", "warehouse-pi")}
+    wait_for(lambda: wanted <= events(), 40, "beat's silence sweep: " + stack.log_tail("beat"))
+    agent_event = next(
+        e for e in stack.api("GET", "/api/alerts?limit=500").json()["items"] if e["event"] == "agent_offline"
+    )
+    assert agent_event["type"] == "agent" and agent_event["monitor_id"] is None
+    page.goto("/settings/alerts")
+    history = page.get_by_role("table", name="Recent alerts")
+    expect(history.locator("tr[data-event='stale']").first).to_contain_text("Stale")
+    expect(history.locator("tr[data-event='stale']").first).to_contain_text("Warehouse scanner")
+    offline = history.locator("tr[data-event='agent_offline']").filter(has_text="warehouse-pi")
+    expect(offline).to_contain_text("Agent offline")
+    expect(offline.get_by_role("link", name="warehouse-pi")).to_have_attribute("href", "/settings/agents")
+    panel = page.locator("section[aria-labelledby='alert-history-title']")
+    panel.scroll_into_view_if_needed()
+    panel.screenshot(path=str(SCREENSHOTS / "alert-history.png"))

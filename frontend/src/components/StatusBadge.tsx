@@ -1,5 +1,5 @@
 import type { Status } from "../lib/types";
-import { STATUS_LABEL } from "../lib/format";
+import { STALE_EXPLANATION, STATUS_LABEL } from "../lib/format";
 
 /** A status told by an icon shape and a word, not colour alone. */
 export function StatusIcon({ status, size = 16 }: { status: Status; size?: number }) {
@@ -27,6 +27,14 @@ export function StatusIcon({ status, size = 16 }: { status: Status; size?: numbe
           <path d="M5 5l6 6M11 5l-6 6" stroke="#fff" strokeWidth="1.8" strokeLinecap="round" />
         </svg>
       );
+    case "stale":
+      // A clock: time passed and nothing came.
+      return (
+        <svg {...common}>
+          <circle cx="8" cy="8" r="8" fill="currentColor" />
+          <path d="M8 3.6V8l3 2" stroke="#fff" strokeWidth="1.8" fill="none" strokeLinecap="round" strokeLinejoin="round" />
+        </svg>
+      );
     default:
       return (
         <svg {...common}>
@@ -36,9 +44,10 @@ export function StatusIcon({ status, size = 16 }: { status: Status; size?: numbe
   }
 }
 
+/** The status as icon and word; a stale one says why when hovered (its pages say it in text too). */
 export function StatusBadge({ status }: { status: Status }) {
   return (
-    <span className={`badge s-${status}`} data-status={status}>
+    <span className={`badge s-${status}`} data-status={status} title={status === "stale" ? STALE_EXPLANATION : undefined}>
       <StatusIcon status={status} />
       <span>{STATUS_LABEL[status]}</span>
     </span>

@@ -4,6 +4,7 @@
 // out" (or "no account yet") is also reported to the auth layer, which shows the sign-in page.
 import type {
   Agent,
+  AlertEvent,
   ApiToken,
   AuditPage,
   BatchHistory,
@@ -160,6 +161,7 @@ export const api = {
   updateSettings: (partial: Record<string, Record<string, unknown>>) =>
     request<Settings>("PUT", "/api/settings", partial),
   testAlerts: () => request<Record<string, ChannelResult>>("POST", "/api/settings/alerts/test"),
+  alerts: (limit = 50) => request<{ items: AlertEvent[] }>("GET", `/api/alerts?limit=${limit}`),
 
   // Access control
   me: () => request<Me>("GET", "/api/auth/me"),

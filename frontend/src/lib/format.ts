@@ -1,11 +1,59 @@
 // Display helpers. Times are shown in the browser's local time zone; the API speaks UTC.
-import type { MonitorType, Status } from "./types";
+import type { AlertEventKind, DeliveryState, MonitorType, Status } from "./types";
 
 export const STATUS_LABEL: Record<Status, string> = {
   ok: "OK",
   degraded: "Degraded",
   down: "Down",
   unknown: "No data",
+  stale: "Stale",
+};
+
+/** Why a monitor is ``stale``: its tooltip, and the explanation on its page and the dashboard. */
+export const STALE_EXPLANATION = "No result for 3 intervals — are the workers, beat or the agent running?";
+
+export const ALERT_EVENT_LABEL: Record<AlertEventKind, string> = {
+  down: "Down",
+  degraded: "Degraded",
+  up: "Back up",
+  ssl_expiring: "SSL certificate expiring",
+  stale: "Stale",
+  agent_offline: "Agent offline",
+  agent_online: "Agent back online",
+};
+
+/** An alert event in words; one this page does not know yet reads as its name ("some_event" → "Some event"). */
+export function alertEventLabel(event: string): string {
+  const known = (ALERT_EVENT_LABEL as Record<string, string>)[event];
+  if (known) return known;
+  const words = event.replace(/_/g, " ").trim();
+  return words ? words[0].toUpperCase() + words.slice(1) : "—";
+}
+
+/** The icon of an alert event: the status it reports (silence is the stale clock). */
+export function alertEventStatus(event: string): Status {
+  switch (event) {
+    case "down":
+      return "down";
+    case "degraded":
+    case "ssl_expiring":
+      return "degraded";
+    case "up":
+    case "agent_online":
+      return "ok";
+    case "stale":
+    case "agent_offline":
+      return "stale";
+    default:
+      return "unknown";
+  }
+}
+
+export const DELIVERY_LABEL: Record<DeliveryState, string> = {
+  pending: "pending",
+  sent: "sent",
+  failed: "failed",
+  skipped: "not configured",
 };
 
 export const TYPE_LABEL: Record<MonitorType, string> = {

@@ -1,11 +1,11 @@
 // The 72-hour bars kept in compact typed arrays: 1,000 monitors × 288 buckets stay small in memory,
 // draw fast, and a refresh merges a few recent buckets in place instead of refetching 72 hours.
-import type { Bucket, HistoryColumns, Status } from "./types";
+import type { Bucket, CheckStatus, HistoryColumns } from "./types";
 
 export const BUCKET_MS = 15 * 60 * 1000;
 export const BUCKETS_72H = 72 * 4;
 
-export const STATUS_CODES: Status[] = ["unknown", "ok", "degraded", "down"];
+export const STATUS_CODES: CheckStatus[] = ["unknown", "ok", "degraded", "down"];
 
 export interface Series {
   /** Epoch ms of the oldest bucket; bucket i starts at start + i * BUCKET_MS. */
@@ -22,7 +22,7 @@ export interface Series {
 export interface BucketView {
   start: number;
   end: number;
-  status: Status;
+  status: CheckStatus;
   ok: number;
   degraded: number;
   down: number;
@@ -143,8 +143,8 @@ export function uptimeOf(series: Series): number | null {
 }
 
 /** Buckets per status, for the bar's text alternative. */
-export function countByStatus(series: Series): Record<Status, number> {
-  const counts: Record<Status, number> = { unknown: 0, ok: 0, degraded: 0, down: 0 };
+export function countByStatus(series: Series): Record<CheckStatus, number> {
+  const counts: Record<CheckStatus, number> = { unknown: 0, ok: 0, degraded: 0, down: 0 };
   for (let i = 0; i < series.length; i++) counts[STATUS_CODES[series.status[i]]]++;
   return counts;
 }

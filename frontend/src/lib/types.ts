@@ -1,6 +1,12 @@
 // Shapes of the admin API (../shared/API.md; the live contract is GET /api/openapi.json).
 
-export type Status = "ok" | "degraded" | "down" | "unknown";
+/** What one check, one result or one history bucket says. */
+export type CheckStatus = "ok" | "degraded" | "down" | "unknown";
+/**
+ * What a monitor is now: a check's status, or ``stale`` when its location recorded nothing for 3
+ * intervals plus the timeout (workers, beat or the agent not running). Computed by the server on read.
+ */
+export type Status = CheckStatus | "stale";
 export type MonitorType = "ping" | "http" | "https" | "ssl";
 
 export interface Thresholds {
@@ -60,6 +66,7 @@ export interface Overview {
   degraded: number;
   down: number;
   unknown: number;
+  stale: number;
   monitors: OverviewMonitor[];
 }
 
@@ -68,7 +75,7 @@ export interface Bucket {
   ok: number;
   degraded: number;
   down: number;
-  status: Status;
+  status: CheckStatus;
   avg_latency_ms: number | null;
 }
 
@@ -93,7 +100,7 @@ export interface MonitorHistory {
 }
 
 export interface CheckOutcome {
-  status: Status;
+  status: CheckStatus;
   latency_ms: number | null;
   details: string;
   days_left?: number | null;
@@ -104,7 +111,7 @@ export interface CheckOutcome {
 export interface ResultRow {
   id: number;
   checked_at: string;
-  status: Status;
+  status: CheckStatus;
   latency_ms: number | null;
   details: string;
   agent_id: number | null;
@@ -135,6 +142,33 @@ export interface Agent {
   last_seen_at: string | null;
   online: boolean;
   monitor_count: number;
+}
+
+/** The events ``GET /api/alerts`` knows; an unknown one is shown as it comes. */
+export type AlertEventKind = "down" | "degraded" | "up" | "ssl_expiring" | "stale" | "agent_offline" | "agent_online";
+/** Per channel: sent, failed (gave up), skipped (channel not configured) or pending (still trying). */
+export type DeliveryState = "pending" | "sent" | "failed" | "skipped";
+
+/**
+ * One alert event (``GET /api/alerts``, newest first). For ``agent_offline`` / ``agent_online``
+ * ``type`` is "agent", ``monitor`` the agent's name and ``monitor_id`` null.
+ */
+export interface AlertEvent {
+  id: number;
+  monitor_id: number | null;
+  monitor: string;
+  type: MonitorType | "agent" | (string & {});
+  target: string;
+  event: AlertEventKind | (string & {});
+  details: string;
+  agent_id: number | null;
+  agent: string;
+  created_at: string;
+  webhook_state: DeliveryState | (string & {});
+  email_state: DeliveryState | (string & {});
+  attempts: number;
+  last_error: string | null;
+  next_attempt_at: string | null;
 }
 
 export interface PendingAgent {

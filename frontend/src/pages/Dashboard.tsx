@@ -2,9 +2,9 @@ import { memo, startTransition, useCallback, useEffect, useMemo, useRef, useStat
 import { Link } from "react-router";
 import { useFlash } from "../lib/useFlash";
 import { api, messageOf } from "../lib/api";
-import type { BatchHistory, Overview, OverviewMonitor, Status } from "../lib/types";
+import type { BatchHistory, CheckStatus, Overview, OverviewMonitor, Status } from "../lib/types";
 import { BUCKETS_72H, chunk, fromColumns, merge, uptimeOf, type Series } from "../lib/series";
-import { STATUS_LABEL, TYPE_LABEL, formatLatency, formatPercent, formatTime, timeAgo } from "../lib/format";
+import { STALE_EXPLANATION, STATUS_LABEL, TYPE_LABEL, formatLatency, formatPercent, formatTime, timeAgo } from "../lib/format";
 import { usePolling } from "../lib/usePolling";
 import { metrics } from "../lib/metrics";
 import { HistoryBar, incidents } from "../components/HistoryBar";
@@ -22,7 +22,7 @@ const FEW = 100;
 /** Monitors added after the first load are asked for by id, a bounded number per URL. */
 const IDS_PER_REQUEST = 300;
 
-const FILTERS: (Status | "all")[] = ["all", "ok", "degraded", "down", "unknown"];
+const FILTERS: (Status | "all")[] = ["all", "ok", "degraded", "down", "stale", "unknown"];
 
 export function Dashboard() {
   // Agent names come from the agents list, which only admins may read; viewers see "agent 5".
@@ -189,15 +189,32 @@ export function Dashboard() {
       </div>
       {flash && <Notice kind="success">{flash}</Notice>}
       {error && <Notice kind="error">Could not refresh: {error} Showing the last data received.</Notice>}
+      {overview.stale > 0 && (
+        <div className="notice notice-stale" role="status" data-testid="stale-notice">
+          <StatusIcon status="stale" />
+          <span>
+            <strong>
+              {overview.stale} {overview.stale === 1 ? "monitor is" : "monitors are"} stale.
+            </strong>{" "}
+            {STALE_EXPLANATION}
+          </span>
+          {filter !== "stale" && (
+            <button type="button" className="button subtle small" onClick={() => setFilter("stale")}>
+              Show {overview.stale === 1 ? "it" : "them"}
+            </button>
+          )}
+        </div>
+      )}
 
       <div className="counts" role="group" aria-label="Filter monitors by status">
         {FILTERS.map((key) => {
-          const count = key === "all" ? overview.total : overview[key];
+          const count = key === "all" ? overview.total : (overview[key] ?? 0);
           return (
             <button
               key={key}
               type="button"
               className={`count-card c-${key}`}
+              title={key === "stale" ? STALE_EXPLANATION : undefined}
               aria-pressed={filter === key}
               onClick={() => setFilter(filter === key && key !== "all" ? "all" : key)}
               data-testid={`count-${key}`}
@@ -253,7 +270,7 @@ export function Dashboard() {
 function Legend() {
   return (
     <ul className="legend" aria-label="Bar colours">
-      {(["ok", "degraded", "down", "unknown"] as Status[]).map((s) => (
+      {(["ok", "degraded", "down", "unknown"] as CheckStatus[]).map((s) => (
         <li key={s}>
           <span className={`swatch fill-${s}`} aria-hidden="true" />
           {STATUS_LABEL[s]}

@@ -4,7 +4,7 @@ import { useFlash } from "../lib/useFlash";
 import { ApiError, api, messageOf } from "../lib/api";
 import type { CheckOutcome, Defaults, Monitor, ResultsPage, Uptime, UptimePeriod } from "../lib/types";
 import { BUCKETS_72H, fromBuckets, type Series } from "../lib/series";
-import { TYPE_LABEL, formatDateTime, formatInterval, formatLatency, formatPercent, timeAgo } from "../lib/format";
+import { STALE_EXPLANATION, TYPE_LABEL, formatDateTime, formatInterval, formatLatency, formatPercent, timeAgo } from "../lib/format";
 import { usePolling } from "../lib/usePolling";
 import { HistoryBar, summarise } from "../components/HistoryBar";
 import { LatencyChart } from "../components/LatencyChart";
@@ -196,7 +196,17 @@ export function MonitorDetail() {
             <StatusBadge status={monitor.status} />
             {!monitor.enabled && <span className="tag-paused">Paused</span>}
           </div>
-          <p className="muted">{monitor.enabled ? "Checks are running." : "Paused: not checked until enabled."}</p>
+          {!monitor.enabled ? (
+            <p className="muted">Paused: not checked until enabled.</p>
+          ) : monitor.status === "stale" ? (
+            <p className="stale-note" data-testid="stale-explanation">
+              {STALE_EXPLANATION} Checked from {monitor.agent_id ? `agent ${agentNames.get(monitor.agent_id) ?? monitor.agent_id}` : "the server"} every{" "}
+              {formatInterval(monitor.interval_seconds)};{" "}
+              {monitor.last_checked_at ? `the last result came ${timeAgo(monitor.last_checked_at)}.` : "no result has come yet."}
+            </p>
+          ) : (
+            <p className="muted">Checks are running.</p>
+          )}
         </div>
         <div className="card">
           <h2 className="card-title">Latest check</h2>

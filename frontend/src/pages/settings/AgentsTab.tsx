@@ -250,12 +250,17 @@ export function AgentsTab() {
                       <code className="uuid">{a.uuid}</code>
                     </td>
                     <td>
-                      <span className={`badge ${a.online ? "s-ok" : "s-unknown"}`}>
+                      <span className={`badge ${a.online ? "s-ok" : "s-offline"}`} title={a.online ? undefined : "Nothing heard from it for 90 seconds or more"}>
                         <span className={`dot ${a.online ? "on" : "off"}`} aria-hidden="true" />
                         {a.online ? "Online" : "Offline"}
                       </span>
                       {!a.approved && <span className="badge s-down">Rejected</span>}
                       <div className="muted small">last seen {timeAgo(a.last_seen_at)}</div>
+                      {!a.online && a.approved && a.monitor_count > 0 && (
+                        <div className="offline-note small">
+                          Its {a.monitor_count === 1 ? "monitor is" : `${a.monitor_count} monitors are`} not checked: is the agent running?
+                        </div>
+                      )}
                     </td>
                     <td>{a.address ?? "—"}</td>
                     <td className="num">{a.monitor_count}</td>

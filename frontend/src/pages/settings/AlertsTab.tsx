@@ -6,6 +6,7 @@ import { Checkbox, SelectField, TextField } from "../../components/Field";
 import { Notice } from "../../components/Notice";
 import { StatusIcon } from "../../components/StatusBadge";
 import { useSection } from "./useSection";
+import { AlertHistory } from "./AlertHistory";
 
 const ALERT_TYPES: { value: AlertSettings["alert_type"]; label: string; hint: string }[] = [
   { value: "once", label: "Once", hint: "Alert only when the status changes (up → down, down → up)." },
@@ -24,7 +25,17 @@ function body(draft: AlertSettings, password: string, clearPassword: boolean): R
   return out;
 }
 
+/** Alert settings, then the recent alert events. */
 export function AlertsTab() {
+  return (
+    <>
+      <AlertSettingsForm />
+      <AlertHistory />
+    </>
+  );
+}
+
+function AlertSettingsForm() {
   const section = useSection("alerts");
   const [password, setPassword] = useState("");
   const [clearPassword, setClearPassword] = useState(false);
