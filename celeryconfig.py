@@ -12,6 +12,13 @@ Choices that matter for "no slot lost, no result recorded twice" (see README "Sc
   costs one late check, not a lost one: the task's ``expires`` leaves at least 90 s for that.
 - ``worker_prefetch_multiplier`` 4: enough queued work to keep 10 slots busy without one worker
   hoarding the checks that another, idle worker could run.
+
+Broker faults (tests/test_broker_faults.py): a worker rides out a Redis restart (see
+``worker.celery_app.keep_redis_address_after_close`` for the kombu crash that used to stop it) and
+retries the broker for as long as it is away (``broker_connection_max_retries = None``; Celery's
+default gives up after 100 tries, which would stop the worker). Checks running meanwhile finish and
+are recorded (``worker_cancel_long_running_tasks_on_connection_loss`` stays off: results go to the
+database, not the broker).
 """
 
 import os as _os
@@ -41,6 +48,8 @@ else:
     if _os.environ.get("REDIS_KEY_PREFIX"):
         broker_transport_options["global_keyprefix"] = _os.environ["REDIS_KEY_PREFIX"]
 broker_connection_retry_on_startup = True
+broker_connection_max_retries = None
+worker_cancel_long_running_tasks_on_connection_loss = False
 
 task_ignore_result = True
 result_backend = None
@@ -60,6 +69,8 @@ task_routes = {
     "worker.sweep_alerts": {"queue": "alerts"},
 }
 worker_concurrency = _cfg.worker_concurrency
+# Celery's threads pool with a bounded stop (worker/runner.py).
+worker_pool = "worker.runner:ThreadPool"
 worker_hijack_root_logger = False
 worker_send_task_events = True
 task_send_sent_event = True
