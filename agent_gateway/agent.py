@@ -232,6 +232,7 @@ class Agent:
                 target=monitor["target"],
                 timeout_seconds=monitor["timeout_seconds"],
                 thresholds=Thresholds(**monitor["thresholds"]),
+                options=monitor.get("options") or {},  # absent from servers before 2.2
             )
             started = time.time()
             outcome = run_check(spec)

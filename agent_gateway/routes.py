@@ -115,7 +115,7 @@ def monitors(agent_id: int):
         select(Monitor).where(Monitor.agent_id == agent.id, Monitor.enabled.is_(True)).order_by(Monitor.id)
     ).all()
     session.commit()
-    items = [monitor_rules.for_agent(monitor, defaults) for monitor in rows]
+    items = [monitor_rules.for_agent(monitor, defaults, _secret_key()) for monitor in rows]
     return jsonify({"agent_id": agent.id, "poll_seconds": 30, "monitors": items})
 
 

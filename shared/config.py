@@ -65,6 +65,17 @@ def parse_networks(raw: str, name: str) -> tuple:
     return tuple(networks)
 
 
+def _public_url(raw: str | None) -> str | None:
+    if not raw:
+        return None
+    parts = urlsplit(raw.strip())
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ConfigError(
+            f"PUBLIC_URL must be an http(s) URL such as https://status.example.com, got {raw!r}"
+        )
+    return raw.strip().rstrip("/") + "/"
+
+
 def _int_env(env, name: str, default: int, low: int, high: int) -> int:
     raw = env.get(name)
     if raw in (None, ""):
@@ -97,6 +108,9 @@ class Config:
     #: Header a trusted proxy sets to the signed-in user's name (single sign-on), or None.
     auth_proxy_header: str | None = None
     session_days: int = 14
+    #: The address users reach the web UI at (``https://status.example.com``), for links in
+    #: alerts and push URLs; unset: the address of each request.
+    public_url: str | None = None
 
     @property
     def embedded(self) -> bool:
@@ -167,4 +181,5 @@ def load(env=None) -> Config:
         trusted_proxies=parse_networks(env.get("TRUSTED_PROXIES") or "", "TRUSTED_PROXIES"),
         auth_proxy_header=(env.get("AUTH_PROXY_HEADER") or "").strip() or None,
         session_days=_int_env(env, "SESSION_DAYS", 14, 1, 3650),
+        public_url=_public_url(env.get("PUBLIC_URL")),
     )

@@ -96,7 +96,7 @@ class Monitor(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
     type: Mapped[str] = mapped_column(String(10))
-    target: Mapped[str] = mapped_column(String(2048))
+    target: Mapped[str] = mapped_column(String(2048), default="")
     interval_seconds: Mapped[int] = mapped_column(Integer, default=60)
     timeout_seconds: Mapped[int] = mapped_column(Integer, default=10)
     enabled: Mapped[bool] = mapped_column(Boolean, default=True)
@@ -107,8 +107,23 @@ class Monitor(Base):
     ping_count: Mapped[int | None] = mapped_column(Integer)
     ssl_ok_days: Mapped[int | None] = mapped_column(Integer)
     ssl_warning_days: Mapped[int | None] = mapped_column(Integer)
+    #: The type's options as JSON (``HttpOptions`` / ``DnsOptions``) without secrets; NULL: defaults.
+    options: Mapped[str | None] = mapped_column(Text)
+    #: The HTTP basic-auth password, encrypted (``shared.crypto``); write-only in the API.
+    secret_enc: Mapped[str | None] = mapped_column(String(1024))
+    #: Heartbeats: slack after the period before the monitor is down.
+    grace_seconds: Mapped[int] = mapped_column(Integer, default=60, server_default="60")
+    #: Heartbeats: the push token, encrypted (to show the push URL) and hashed (to look it up).
+    push_token_enc: Mapped[str | None] = mapped_column(String(512))
+    push_token_hash: Mapped[str | None] = mapped_column(String(64))
+    #: Heartbeats: when the job said it started (``/push/<token>/start``), for its run time.
+    run_started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: Heartbeats: pings beyond one a second, counted instead of stored.
+    pings_ignored: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    __table_args__ = (Index("ix_monitors_push_token_hash", "push_token_hash", unique=True),)
 
 
 class CheckResult(Base):

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import json
+import secrets
+
+from shared import crypto
+from shared.accounts import sha256
 from shared.checks import CheckSpec
 from shared.models import Monitor, MonitorState, utcnow
-from shared.schemas import MonitorIn
+from shared.schemas import DnsOptions, HttpOptions, MonitorIn
 from shared.thresholds import THRESHOLD_FIELDS, Thresholds, resolve
 from shared.timefmt import iso
 
@@ -18,25 +23,54 @@ def overrides(monitor: Monitor) -> dict:
     return {name: getattr(monitor, name) for name in THRESHOLD_FIELDS}
 
 
-def check_spec(monitor: Monitor, defaults: Thresholds) -> CheckSpec:
+def stored_options(monitor: Monitor) -> dict:
+    """The type's options as stored (no secrets): ``{}`` when all are defaults."""
+    return json.loads(monitor.options) if monitor.options else {}
+
+
+def check_options(monitor: Monitor, secret_key: bytes) -> dict:
+    """What the check needs: the stored options with the basic-auth password decrypted."""
+    options = stored_options(monitor)
+    auth = options.get("basic_auth")
+    if auth is not None:
+        password = crypto.decrypt(secret_key, monitor.secret_enc) if monitor.secret_enc else None
+        options["basic_auth"] = {**auth, "password": password}
+    return options
+
+
+def check_spec(monitor: Monitor, defaults: Thresholds, secret_key: bytes = b"") -> CheckSpec:
     return CheckSpec(
         type=monitor.type,
         target=monitor.target,
         timeout_seconds=monitor.timeout_seconds,
         thresholds=resolve(overrides(monitor), defaults),
+        options=check_options(monitor, secret_key),
     )
 
 
-def spec_from_input(data: MonitorIn, defaults: Thresholds) -> CheckSpec:
+def _options_of(data: MonitorIn) -> dict | None:
+    given = data.http if data.type in ("http", "https") else data.dns if data.type == "dns" else None
+    return given.model_dump(exclude_defaults=True) if given is not None else None
+
+
+def spec_from_input(
+    data: MonitorIn, defaults: Thresholds, stored: Monitor | None = None, secret_key=b""
+) -> CheckSpec:
+    """The check of an unsaved monitor (Test): a password left out falls back to the saved one."""
+    options = _options_of(data) or {}
+    auth = options.get("basic_auth")
+    if auth is not None and auth.get("password") is None and stored is not None and stored.secret_enc:
+        options["basic_auth"] = {**auth, "password": crypto.decrypt(secret_key, stored.secret_enc)}
     return CheckSpec(
         type=data.type,
         target=data.target,
         timeout_seconds=data.timeout_seconds,
         thresholds=resolve(data.thresholds.model_dump(), defaults),
+        options=options,
     )
 
 
-def for_agent(monitor: Monitor, defaults: Thresholds) -> dict:
+def for_agent(monitor: Monitor, defaults: Thresholds, secret_key: bytes = b"") -> dict:
     """What an agent needs to check a monitor: its thresholds resolved, nothing else."""
     return {
         "id": monitor.id,
@@ -46,11 +80,17 @@ def for_agent(monitor: Monitor, defaults: Thresholds) -> dict:
         "interval_seconds": monitor.interval_seconds,
         "timeout_seconds": monitor.timeout_seconds,
         "thresholds": resolve(overrides(monitor), defaults).as_dict(),
+        # Signed like every gateway answer; put TLS in front of the gateway when it crosses a network.
+        "options": check_options(monitor, secret_key),
     }
 
 
 def as_input(monitor: Monitor) -> dict:
-    """The stored monitor in the shape of a create request, for merging a partial PUT into."""
+    """The stored monitor in the shape of a create request, for merging a partial PUT into.
+
+    Secrets are not in it: a basic-auth password left out of a PUT is kept (see :func:`apply`).
+    """
+    options = stored_options(monitor)
     return {
         "name": monitor.name,
         "type": monitor.type,
@@ -60,10 +100,13 @@ def as_input(monitor: Monitor) -> dict:
         "enabled": monitor.enabled,
         "agent_id": monitor.agent_id,
         "thresholds": overrides(monitor),
+        "http": (options or None) if monitor.type in ("http", "https") else None,
+        "dns": (options or None) if monitor.type == "dns" else None,
+        "grace_seconds": monitor.grace_seconds,
     }
 
 
-def apply(monitor: Monitor, data: MonitorIn) -> None:
+def apply(monitor: Monitor, data: MonitorIn, secret_key: bytes = b"") -> None:
     monitor.name = data.name
     monitor.type = data.type
     monitor.target = data.target
@@ -71,11 +114,58 @@ def apply(monitor: Monitor, data: MonitorIn) -> None:
     monitor.timeout_seconds = data.timeout_seconds
     monitor.enabled = data.enabled
     monitor.agent_id = data.agent_id
+    monitor.grace_seconds = data.grace_seconds
     for name, value in data.thresholds.model_dump().items():
         setattr(monitor, name, value)
+    options = _options_of(data)
+    auth = (options or {}).get("basic_auth")
+    if auth is None:
+        monitor.secret_enc = None
+    else:
+        password = auth.pop("password", None)
+        if password:  # given: replace; left out: keep the stored one
+            monitor.secret_enc = crypto.encrypt(secret_key, password)
+    monitor.options = json.dumps(options, sort_keys=True) if options else None
+    if data.type == "heartbeat" and monitor.push_token_hash is None:
+        new_push_token(monitor, secret_key)
+    elif data.type != "heartbeat":
+        monitor.push_token_enc = monitor.push_token_hash = None
 
 
-def serialize(monitor: Monitor, state: MonitorState | None, now=None, agent_name: str | None = None) -> dict:
+def new_push_token(monitor: Monitor, secret_key: bytes) -> str:
+    """A fresh push token (128+ random bits): the old URL stops working at once."""
+    token = secrets.token_urlsafe(24)
+    monitor.push_token_enc = crypto.encrypt(secret_key, token)
+    monitor.push_token_hash = sha256(token)
+    return token
+
+
+def push_url(monitor: Monitor, base_url: str, secret_key: bytes) -> str | None:
+    if monitor.type != "heartbeat" or not monitor.push_token_enc:
+        return None
+    return f"{base_url.rstrip('/')}/push/{crypto.decrypt(secret_key, monitor.push_token_enc)}"
+
+
+def public_options(monitor: Monitor) -> dict | None:
+    """Options as the API shows them, defaults filled in; the password only as ``password_set``."""
+    model = {"http": HttpOptions, "https": HttpOptions, "dns": DnsOptions}.get(monitor.type)
+    if model is None:
+        return None
+    options = model.model_validate(stored_options(monitor), strict=False).model_dump()
+    if options.get("basic_auth"):
+        auth = options["basic_auth"]
+        options["basic_auth"] = {"username": auth["username"], "password_set": bool(monitor.secret_enc)}
+    return options
+
+
+def serialize(
+    monitor: Monitor,
+    state: MonitorState | None,
+    now=None,
+    agent_name: str | None = None,
+    push_base: str | None = None,
+    secret_key: bytes = b"",
+) -> dict:
     from shared.staleness import effective_status
 
     status = effective_status(
@@ -86,10 +176,15 @@ def serialize(monitor: Monitor, state: MonitorState | None, now=None, agent_name
         monitor.interval_seconds,
         monitor.timeout_seconds,
         now or utcnow(),
+        monitor.type,
     )
+    options = public_options(monitor)
     return {
         "id": monitor.id,
         **as_input(monitor),
+        "http": options if monitor.type in ("http", "https") else None,
+        "dns": options if monitor.type == "dns" else None,
+        "push_url": push_url(monitor, push_base, secret_key) if push_base else None,
         "status": status,
         "last_checked_at": iso(state.last_checked_at) if state else None,
         "last_latency_ms": state.last_latency_ms if state else None,

@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
 
-MONITOR_TYPES = ("ping", "http", "https", "ssl")
+MONITOR_TYPES = ("ping", "http", "https", "ssl", "tcp", "dns", "heartbeat")
 #: Ids are 32-bit integers in the database.
 MAX_ID = 2**31 - 1
 _HOST_LABEL = re.compile(r"^(?!-)[A-Za-z0-9_-]{1,63}(?<!-)$")
@@ -89,8 +89,25 @@ def check_target(monitor_type: str, target: str) -> str:
         if not is_hostname(target):
             raise ValueError("not a valid host name or IP address")
         return target
+    if monitor_type == "dns":
+        if not is_hostname(target.rstrip(".")) or _is_ip(target):
+            raise ValueError("a dns target is a domain name such as example.com")
+        return target
+    if monitor_type == "tcp":
+        host, port = split_host_port(target, default_port=0)
+        if port == 0:
+            raise ValueError("a tcp target is host:port (an IPv6 address as [address]:port)")
+        return target
     split_host_port(target)
     return target
+
+
+def _is_ip(value: str) -> bool:
+    try:
+        ipaddress.ip_address(value)
+    except ValueError:
+        return False
+    return True
 
 
 Name = Annotated[str, StringConstraints(min_length=1, max_length=200)]
@@ -117,17 +134,168 @@ def check_threshold_order(values: dict) -> dict[str, str]:
     return errors
 
 
+HTTP_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
+DNS_RECORD_TYPES = ("A", "AAAA", "CNAME", "MX", "TXT", "NS")
+MAX_HTTP_BODY = 64 * 1024
+_HEADER_NAME = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,100}$")
+#: Set by the check itself; a monitor can't override them.
+_RESERVED_HEADERS = frozenset({"host", "content-length", "transfer-encoding", "connection"})
+DEFAULT_EXPECTED_STATUS = "200-399"
+DEFAULT_TIMEOUT_SECONDS = 10
+MAX_HEARTBEAT_PERIOD = 31 * 86400
+
+
+def parse_status_ranges(text: str) -> list[tuple[int, int]]:
+    """``"200-299,301"`` → ``[(200, 299), (301, 301)]``; raises ValueError on anything else."""
+    ranges = []
+    for part in text.replace(" ", "").split(","):
+        low, sep, high = part.partition("-")
+        if not (low.isdigit() and (not sep or high.isdigit())):
+            raise ValueError("must be status codes or ranges like 200-299,301")
+        low_n, high_n = int(low), int(high) if sep else int(low)
+        if not (100 <= low_n <= high_n <= 599):
+            raise ValueError("status codes are 100 … 599, each range low-high")
+        ranges.append((low_n, high_n))
+    if not ranges or len(ranges) > 50:
+        raise ValueError("must list 1 to 50 codes or ranges")
+    return ranges
+
+
+def _text(limit: int):
+    return Annotated[str, StringConstraints(max_length=limit)]
+
+
+def _no_control(value: str | None, what: str = "must not contain control characters") -> str | None:
+    if value is not None and _CONTROL.search(value):
+        raise ValueError(what)
+    return value
+
+
+class BasicAuth(Strict):
+    username: _text(200)
+    #: Write-only, stored encrypted. Omitted (or null) on an update keeps the stored one.
+    password: _text(200) | None = None
+
+    @field_validator("username")
+    @classmethod
+    def _user(cls, value: str) -> str:
+        if not value or ":" in value or _CONTROL.search(value):
+            raise ValueError("must be 1–200 characters without ':' or control characters")
+        return value
+
+    _password = field_validator("password")(classmethod(lambda cls, v: _no_control(v)))
+
+
+class HttpOptions(Strict):
+    """What an HTTP(S) check sends and what it expects; every field optional."""
+
+    method: Literal["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"] = "GET"
+    headers: dict[str, _text(4096)] = Field(default_factory=dict, max_length=50)
+    body: _text(MAX_HTTP_BODY) | None = None
+    expected_status: _text(500) = DEFAULT_EXPECTED_STATUS
+    follow_redirects: bool = True
+    verify_tls: bool = True
+    keyword: _text(1000) | None = None
+    keyword_mode: Literal["present", "absent"] = "present"
+    json_path: _text(500) | None = None
+    json_expected: _text(1000) | None = None
+    basic_auth: BasicAuth | None = None
+
+    @field_validator("headers")
+    @classmethod
+    def _headers(cls, value: dict) -> dict:
+        for name, text_ in value.items():
+            if not _HEADER_NAME.match(name):
+                raise ValueError(f"header name {name[:40]!r} is not a valid HTTP token")
+            if name.lower() in _RESERVED_HEADERS:
+                raise ValueError(f"header {name} is set by the check itself")
+            if _CONTROL.search(text_.replace("\t", "")):
+                raise ValueError(f"header {name} must not contain line breaks or control characters")
+        if sum(len(n) + len(v) for n, v in value.items()) > 16 * 1024:
+            raise ValueError("headers must total at most 16 KiB")
+        return value
+
+    @field_validator("expected_status")
+    @classmethod
+    def _status(cls, value: str) -> str:
+        parse_status_ranges(value)
+        return value
+
+    @field_validator("keyword")
+    @classmethod
+    def _keyword(cls, value: str | None) -> str | None:
+        if value is not None and not value:
+            raise ValueError("must not be empty (leave it out instead)")
+        return value
+
+    @field_validator("json_path")
+    @classmethod
+    def _json_path(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        from jsonpath_ng.exceptions import JsonPathLexerError, JsonPathParserError
+        from jsonpath_ng.ext import parse
+
+        try:
+            parse(value)
+        except (JsonPathLexerError, JsonPathParserError, Exception) as exc:  # noqa: B014 - library raises plain Exception too
+            raise ValueError(f"is not a valid JSONPath ({str(exc).splitlines()[0][:100]})") from None
+        return value
+
+    @model_validator(mode="after")
+    def _pairs(self) -> HttpOptions:
+        errors = {}
+        if self.json_expected is not None and self.json_path is None:
+            errors["json_path"] = "is needed with json_expected"
+        if self.body is not None and self.method in ("GET", "HEAD", "OPTIONS"):
+            errors["body"] = f"can't be sent with {self.method}; use POST, PUT, PATCH or DELETE"
+        if errors:
+            raise FieldErrors(errors)
+        return self
+
+
+class DnsOptions(Strict):
+    record_type: Literal["A", "AAAA", "CNAME", "MX", "TXT", "NS"] = "A"
+    #: ``host``, ``host:port`` or ``[v6]:port`` of the resolver to ask; the system's when omitted.
+    server: _text(300) | None = None
+    #: Values that must all be in the answer (compared case-insensitively, without a trailing dot).
+    expected: list[_text(255)] | None = Field(None, max_length=20)
+
+    @field_validator("server")
+    @classmethod
+    def _server(cls, value: str | None) -> str | None:
+        if value is not None:
+            split_host_port(value, 53)
+        return value
+
+    @field_validator("expected")
+    @classmethod
+    def _expected(cls, value: list[str] | None) -> list[str] | None:
+        if value is not None:
+            for item in value:
+                if not item.strip() or _CONTROL.search(item):
+                    raise ValueError("values must be non-empty text without control characters")
+        return value
+
+
 class MonitorIn(Strict):
     """A monitor as created, or as a PUT leaves it after merging the given fields into the stored ones."""
 
     name: Name
-    type: Literal["ping", "http", "https", "ssl"]
-    target: Target
-    interval_seconds: int = Field(60, ge=10, le=86400)
-    timeout_seconds: int = Field(10, ge=1, le=60)
+    type: Literal["ping", "http", "https", "ssl", "tcp", "dns", "heartbeat"]
+    #: Required for every type but ``heartbeat``, which has none (the job calls us).
+    target: Annotated[str, StringConstraints(max_length=2048)] = ""
+    #: For a heartbeat: the period the job is expected to ping in.
+    interval_seconds: int = Field(60, ge=10, le=MAX_HEARTBEAT_PERIOD)
+    #: Omitted: 10 s, or less to stay below a short interval. Only a given timeout can be too long.
+    timeout_seconds: int | None = Field(None, ge=1, le=60)
     enabled: bool = True
     agent_id: int | None = Field(None, ge=1, le=MAX_ID)
     thresholds: ThresholdsIn = Field(default_factory=ThresholdsIn)
+    http: HttpOptions | None = None
+    dns: DnsOptions | None = None
+    #: Heartbeat: how long past the period a ping may be late before the monitor is down.
+    grace_seconds: int = Field(60, ge=5, le=86400)
 
     @field_validator("name")
     @classmethod
@@ -141,12 +309,31 @@ class MonitorIn(Strict):
     @model_validator(mode="after")
     def _cross_field(self) -> MonitorIn:
         errors = {}
-        try:
-            check_target(self.type, self.target)
-        except ValueError as exc:
-            errors["target"] = str(exc)
-        if self.timeout_seconds >= self.interval_seconds:
-            errors["timeout_seconds"] = "must be less than interval_seconds"
+        if self.type == "heartbeat":
+            if self.target:
+                errors["target"] = "a heartbeat has no target: the job calls its push URL"
+            if self.agent_id is not None:
+                errors["agent_id"] = "heartbeats are received by the server, not by agents"
+            if self.timeout_seconds is None:
+                self.timeout_seconds = min(DEFAULT_TIMEOUT_SECONDS, self.interval_seconds - 1)
+        else:
+            if not self.target:
+                errors["target"] = "is required"
+            else:
+                try:
+                    check_target(self.type, self.target)
+                except ValueError as exc:
+                    errors["target"] = str(exc)
+            if self.interval_seconds > 86400:
+                errors["interval_seconds"] = "must be at most 86400 (a day) for checks the server runs"
+            if self.timeout_seconds is None:
+                self.timeout_seconds = min(DEFAULT_TIMEOUT_SECONDS, self.interval_seconds - 1)
+            elif self.timeout_seconds >= self.interval_seconds:
+                errors["timeout_seconds"] = "must be less than interval_seconds"
+        if self.http is not None and self.type not in ("http", "https"):
+            errors["http"] = "only for http and https monitors"
+        if self.dns is not None and self.type != "dns":
+            errors["dns"] = "only for dns monitors"
         order = check_threshold_order(self.thresholds.model_dump())
         errors.update({f"thresholds.{k}": v for k, v in order.items()})
         if errors:

@@ -56,18 +56,22 @@ def effective_status(
     interval_seconds: int,
     timeout_seconds: int,
     now: datetime,
+    monitor_type: str = "",
 ) -> str:
-    """The status the API shows: the stored one, or ``stale`` when the location fell silent."""
+    """The status the API shows: the stored one, or ``stale`` when the location fell silent.
+    (A heartbeat's silence is its own verdict, ``down``, judged by beat: never stale.)"""
     status = status or UNKNOWN
-    if not enabled or status == STALE:
+    if not enabled or monitor_type == "heartbeat":
+        return UNKNOWN if status == STALE else status  # paused: nobody expects results
+    if status == STALE:
         return status
     if is_stale(last_checked_at, changed_at, interval_seconds, timeout_seconds, now):
         return STALE
     return status
 
 
-def _describe(monitor: Monitor, last_checked_at: datetime | None) -> str:
-    where = f"agent {monitor.agent_id}" if monitor.agent_id else "the server"
+def _describe(monitor: Monitor, last_checked_at: datetime | None, agent_name: str | None) -> str:
+    where = f"agent {agent_name or monitor.agent_id}" if monitor.agent_id else "the server"
     heard = f"last result at {last_checked_at:%Y-%m-%d %H:%M:%S} UTC" if last_checked_at else "no result yet"
     return (
         f"no result from {where} for {MISSED_INTERVALS} intervals ({monitor.interval_seconds} s each); "
@@ -80,21 +84,22 @@ def stale_transitions(session: Session, now: datetime) -> list[tuple[Monitor, Tr
     writes their alert events and commits."""
     location = func.coalesce(Monitor.agent_id, 0)
     rows = session.execute(
-        select(Monitor, MonitorState.status, MonitorState.last_checked_at)
+        select(Monitor, MonitorState.status, MonitorState.last_checked_at, Agent.name)
         .outerjoin(
             MonitorState, and_(MonitorState.monitor_id == Monitor.id, MonitorState.location == location)
         )
-        .where(Monitor.enabled.is_(True))
+        .outerjoin(Agent, Agent.id == Monitor.agent_id)
+        .where(Monitor.enabled.is_(True), Monitor.type != "heartbeat")
         .where((MonitorState.status.is_(None)) | (MonitorState.status != STALE))
     ).all()
     changes = []
-    for monitor, status, last_checked_at in rows:
+    for monitor, status, last_checked_at, agent_name in rows:
         if not is_stale(
             last_checked_at, monitor.updated_at, monitor.interval_seconds, monitor.timeout_seconds, now
         ):
             continue
         where_loc = monitor.agent_id or 0
-        details = _describe(monitor, last_checked_at)
+        details = _describe(monitor, last_checked_at, agent_name)
         if status is None:
             done = session.execute(
                 insert(session, MonitorState.__table__)

@@ -12,7 +12,9 @@ def field_errors(exc: ValidationError) -> dict[str, str]:
     for err in exc.errors(include_url=False):
         inner = (err.get("ctx") or {}).get("error")
         if isinstance(inner, FieldErrors):
-            errors.update(inner.errors)
+            # From a nested model's validator (``http``): its fields are under the nested name.
+            prefix = "".join(f"{part}." for part in err["loc"])
+            errors.update({prefix + key: message for key, message in inner.errors.items()})
             continue
         loc = ".".join(str(part) for part in err["loc"]) or "body"
         message = err["msg"].removeprefix("Value error, ")

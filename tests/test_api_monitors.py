@@ -15,6 +15,7 @@ def test_defaults_are_the_readme_values(any_db_client):
         "ssl_warning_days": 14,
         "interval_seconds": 60,
         "timeout_seconds": 10,
+        "grace_seconds": 60,
     }
 
 

@@ -67,7 +67,9 @@ def create_app(config: config_mod.Config | None = None) -> Flask:
     ):
         app.register_blueprint(module.bp)
 
-    from web import spa
+    from web import push, spa
+
+    app.register_blueprint(push.bp)
 
     spa.register(app)
     logging.getLogger(__name__).debug("web app created for %s", config_mod.redact_url(config.database_url))

@@ -19,7 +19,7 @@ from shared.db import first_line
 from shared.timefmt import from_epoch
 from worker import context
 from worker.dispatch import TICK_SECONDS, dispatch_once, redispatch_missing
-from worker.watchdog import SWEEP_EVERY_SECONDS, sweep_silence
+from worker.watchdog import SWEEP_EVERY_SECONDS, judge_heartbeats, sweep_silence
 
 log = logging.getLogger("onlinetracker.beat")
 _BEAT_LOCK_ID = 0x0_BEA7_0001
@@ -96,6 +96,8 @@ class DispatchScheduler(PersistentScheduler):
             return max(0.05, self._next_dispatch - time.time())
         self._guarded("dispatch", lambda session: dispatch_once(session, self._send, now))
         self._guarded("re-dispatch", lambda session: redispatch_missing(session, self._send, now))
+        late = self._guarded("heartbeats", lambda session: judge_heartbeats(session, from_epoch(now)))
+        alert_hook.enqueue(late or [])
         if now >= self._next_silence_sweep:
             self._next_silence_sweep = now + SWEEP_EVERY_SECONDS
             ids = self._guarded("silence sweep", lambda session: sweep_silence(session, from_epoch(now)))

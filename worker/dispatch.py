@@ -51,7 +51,7 @@ def dispatch_once(session, send, now: float | None = None) -> int:
     )
     monitors = session.execute(
         select(Monitor.id, Monitor.interval_seconds).where(
-            Monitor.enabled.is_(True), Monitor.agent_id.is_(None)
+            Monitor.enabled.is_(True), Monitor.agent_id.is_(None), Monitor.type != "heartbeat"
         )
     ).all()
     due = due_checks(monitors, start, end)
@@ -117,7 +117,7 @@ def redispatch_missing(session, send, now: float | None = None) -> int:
     start = now if state is None else max(state.value, now - REDISPATCH_MAX_CATCHUP)
     monitors = session.execute(
         select(Monitor.id, Monitor.interval_seconds, Monitor.timeout_seconds, Monitor.updated_at).where(
-            Monitor.enabled.is_(True), Monitor.agent_id.is_(None)
+            Monitor.enabled.is_(True), Monitor.agent_id.is_(None), Monitor.type != "heartbeat"
         )
     ).all()
     since = session.get(SchedulerState, DISPATCH_SINCE)

@@ -85,7 +85,11 @@ def run_check(self, monitor_id: int, slot: float) -> None:
             monitor = session.get(Monitor, monitor_id)
             if monitor is None or not monitor.enabled or monitor.agent_id is not None:
                 return None  # deleted, paused or moved to an agent since it was dispatched
-            return monitor_rules.check_spec(monitor, context.monitoring_defaults(session))
+            if monitor.type == "heartbeat":
+                return None  # turned into a heartbeat since: those are judged by beat, not checked
+            return monitor_rules.check_spec(
+                monitor, context.monitoring_defaults(session), context.config().secret_key
+            )
 
     try:
         spec = with_database(load, deadline, f"{label}: reading the monitor")

@@ -7,7 +7,7 @@ the alerts queue once a worker is back; until then the API shows ``stale`` and `
 
 from __future__ import annotations
 
-from shared import alert_hook, staleness
+from shared import alert_hook, heartbeats, staleness
 from shared.alerts import outbox
 
 SWEEP_EVERY_SECONDS = 15.0
@@ -22,5 +22,12 @@ def sweep_silence(session, now) -> list[int]:
         settings = outbox.rules_settings(session)
         for agent, event in agents:
             ids += outbox.write_agent_event(session, agent, event, now, settings)
+    session.commit()
+    return ids
+
+
+def judge_heartbeats(session, now) -> list[int]:
+    """Heartbeats late past their grace go down (with their alert); returns the event ids."""
+    ids = alert_hook.write_events(session, heartbeats.judge_overdue(session, now))
     session.commit()
     return ids

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from flask import Blueprint, jsonify
+from flask import Blueprint, current_app, jsonify
 
 from shared import monitors as monitor_rules
 from shared import settings_store
@@ -14,6 +14,7 @@ from shared.schemas import MonitorIn
 from shared.timefmt import iso
 from web.api import get_or_404, read_json_object
 from web.api.monitors import validate_monitor
+from web.errors import ApiError
 from web.extensions import db
 from web.openapi import doc
 
@@ -53,6 +54,8 @@ def _run(spec) -> dict:
 )
 def test_unsaved():
     data = validate_monitor(read_json_object())
+    if data.type == "heartbeat":
+        raise ApiError(422, "A heartbeat can't be tested from here: its job calls the push URL.")
     spec = monitor_rules.spec_from_input(data, settings_store.monitoring_defaults(db.session))
     return jsonify(_run(spec))
 
@@ -61,5 +64,9 @@ def test_unsaved():
 @doc("Check a saved monitor once now; nothing is stored", response=RESULT_SCHEMA, tag="monitors")
 def test_saved(monitor_id: int):
     monitor = get_or_404(Monitor, monitor_id, "Monitor")
-    spec = monitor_rules.check_spec(monitor, settings_store.monitoring_defaults(db.session))
+    if monitor.type == "heartbeat":
+        raise ApiError(422, "A heartbeat can't be tested from here: its job calls the push URL.")
+    spec = monitor_rules.check_spec(
+        monitor, settings_store.monitoring_defaults(db.session), current_app.config["OT"].secret_key
+    )
     return jsonify(_run(spec))

@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, jsonify
+from flask import Blueprint, current_app, jsonify, request
 from sqlalchemy import and_, select
 from sqlalchemy import delete as sql_delete
 
 from shared import monitors as monitor_rules
 from shared import settings_store
 from shared.models import Agent, Monitor, MonitorState
-from shared.schemas import FieldErrors, MonitorIn, check_threshold_order
+from shared.schemas import DEFAULT_TIMEOUT_SECONDS, FieldErrors, MonitorIn, check_threshold_order
 from shared.thresholds import resolve
 from shared.validation import validate
 from web.api import get_or_404, read_json_object
 from web.auth import audit
+from web.errors import ApiError
 from web.extensions import db
 from web.openapi import doc
 
@@ -35,9 +36,19 @@ def _with_state(query):
     )
 
 
+def _secret_key() -> bytes:
+    return current_app.config["OT"].secret_key
+
+
+def _push_args() -> dict:
+    """Push URLs start with PUBLIC_URL when set, else with the address this request came to."""
+    base = current_app.config["OT"].public_url or request.url_root
+    return {"push_base": base, "secret_key": _secret_key()}
+
+
 def _load(monitor_id: int) -> dict:
     row = db.session.execute(_with_state(select(Monitor)).where(Monitor.id == monitor_id)).first()
-    return monitor_rules.serialize(row[0], row[1], agent_name=row[2])
+    return monitor_rules.serialize(row[0], row[1], agent_name=row[2], **_push_args())
 
 
 def validate_monitor(data: dict) -> MonitorIn:
@@ -67,7 +78,8 @@ def validate_monitor(data: dict) -> MonitorIn:
 )
 def list_monitors():
     rows = db.session.execute(_with_state(select(Monitor)).order_by(Monitor.id)).all()
-    return jsonify([monitor_rules.serialize(m, s, agent_name=a) for m, s, a in rows])
+    push = _push_args()
+    return jsonify([monitor_rules.serialize(m, s, agent_name=a, **push) for m, s, a in rows])
 
 
 @bp.get("/defaults")
@@ -76,7 +88,9 @@ def defaults():
     values = settings_store.monitoring_defaults(db.session).as_dict()
     fields = MonitorIn.model_fields
     values.update(
-        interval_seconds=fields["interval_seconds"].default, timeout_seconds=fields["timeout_seconds"].default
+        interval_seconds=fields["interval_seconds"].default,
+        timeout_seconds=DEFAULT_TIMEOUT_SECONDS,
+        grace_seconds=fields["grace_seconds"].default,
     )
     return jsonify(values)
 
@@ -86,7 +100,7 @@ def defaults():
 def create():
     data = validate_monitor(read_json_object())
     monitor = Monitor()
-    monitor_rules.apply(monitor, data)
+    monitor_rules.apply(monitor, data, _secret_key())
     db.session.add(monitor)
     db.session.flush()
     audit.record(
@@ -115,13 +129,31 @@ def update(monitor_id: int):
     monitor = get_or_404(Monitor, monitor_id, "Monitor")
     changes = read_json_object()
     merged = monitor_rules.as_input(monitor)
-    thresholds = changes.get("thresholds")
-    if isinstance(thresholds, dict):
-        changes = {**changes, "thresholds": {**merged["thresholds"], **thresholds}}
+    # Nested objects merge field by field too, so a PUT of {"http": {"keyword": "ok"}} keeps the
+    # method and headers (and a basic-auth password, which is never read back, stays stored).
+    for nested in ("thresholds", "http", "dns"):
+        given, stored = changes.get(nested), merged.get(nested)
+        if isinstance(given, dict) and isinstance(stored, dict):
+            combined = {**stored, **given}
+            if isinstance(given.get("basic_auth"), dict) and isinstance(stored.get("basic_auth"), dict):
+                combined["basic_auth"] = {**stored["basic_auth"], **given["basic_auth"]}
+            changes = {**changes, nested: combined}
+    if changes.get("type", monitor.type) != monitor.type:
+        # Another type: the old type's options don't carry over unless given again.
+        for nested in ("http", "dns"):
+            if nested not in changes:
+                merged[nested] = None
+    interval = changes.get("interval_seconds")
+    if (
+        "timeout_seconds" not in changes
+        and isinstance(interval, int)
+        and merged["timeout_seconds"] >= interval
+    ):
+        merged["timeout_seconds"] = None  # the stored timeout no longer fits: it follows the interval
     before = monitor_rules.as_input(monitor)
     merged.update(changes)
     data = validate_monitor(merged)
-    monitor_rules.apply(monitor, data)
+    monitor_rules.apply(monitor, data, _secret_key())
     if monitor.agent_id != before["agent_id"]:
         # Moved to another location: what any location knew is history, not its state now (a
         # move back must not revive a days-old "down" and alert on it).
@@ -146,3 +178,19 @@ def delete(monitor_id: int):
     db.session.delete(monitor)
     db.session.commit()
     return jsonify({"deleted": monitor_id})
+
+
+@bp.post("/<int:monitor_id>/push-token")
+@doc(
+    "Heartbeats: a new secret push URL; the old one stops working at once",
+    response=MONITOR_SCHEMA,
+    tag="monitors",
+)
+def regenerate_push_token(monitor_id: int):
+    monitor = get_or_404(Monitor, monitor_id, "Monitor")
+    if monitor.type != "heartbeat":
+        raise ApiError(409, "Only heartbeat monitors have a push URL.", code="not_heartbeat")
+    monitor_rules.new_push_token(monitor, _secret_key())
+    audit.record("monitor.push_token", f"monitor:{monitor.id}", name=monitor.name)
+    db.session.commit()
+    return jsonify(_load(monitor_id))

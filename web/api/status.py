@@ -61,7 +61,7 @@ def overview():
         changed,
         agent_name,
     ) in rows:
-        status = effective_status(status, enabled, checked_at, changed, interval, timeout, now)
+        status = effective_status(status, enabled, checked_at, changed, interval, timeout, now, mtype)
         counts[status] = counts.get(status, 0) + 1
         items.append(
             {
