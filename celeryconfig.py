@@ -6,10 +6,11 @@ Choices that matter for "no slot lost, no result recorded twice" (see README "Sc
   is recorded; a worker process killed mid-check leaves the message unacknowledged, and it is
   delivered again (at once when only a pool child died, after the visibility timeout when the whole
   worker died). Recording is idempotent by (monitor, slot), so a redelivery never stores twice.
-- ``visibility_timeout`` 60 s: how long Redis waits before handing an unacknowledged message to
-  another worker. Longer than any countdown (≤ 10 s) plus the longest check (60 s timeout is the
-  API's maximum, so checks finish well within 60 s of being started), short enough that a crash
-  costs one late check, not a lost one: the task's ``expires`` leaves at least 90 s for that.
+- ``visibility_timeout`` 120 s: how long Redis waits before handing an unacknowledged message to
+  another worker. Longer than any countdown (≤ 10 s) plus queueing plus the longest check (a 60 s
+  timeout, the API's maximum), so a slow check is never handed to a second worker while it runs.
+  A dead worker's checks don't wait for it: beat re-sends every check whose result is overdue
+  (``worker.dispatch.redispatch_missing``, slot + timeout + 15 s), well inside the expiry.
 - ``worker_prefetch_multiplier`` 4: enough queued work to keep 10 slots busy without one worker
   hoarding the checks that another, idle worker could run.
 
@@ -42,7 +43,7 @@ if _cfg.embedded:
     }
 else:
     # BROKER_VISIBILITY_TIMEOUT: seconds; the tests shorten it to see a redelivery quickly.
-    broker_transport_options = {"visibility_timeout": int(_os.environ.get("BROKER_VISIBILITY_TIMEOUT") or 60)}
+    broker_transport_options = {"visibility_timeout": int(_os.environ.get("BROKER_VISIBILITY_TIMEOUT") or 120)}
     # REDIS_KEY_PREFIX: several installations (or test runs) can share one Redis without seeing
     # each other's queues.
     if _os.environ.get("REDIS_KEY_PREFIX"):
