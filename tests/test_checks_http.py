@@ -57,7 +57,7 @@ def test_custom_thresholds_are_used(peer):
 def test_http_error_is_down_with_its_code(peer, code):
     peer.set(status=code)
     result = check(peer.url)
-    assert (result.status, result.details) == ("down", f"HTTP {code}")
+    assert (result.status, result.details) == ("down", f"HTTP {code} (expected 200-399)")
     assert result.latency_ms is not None
 
 
@@ -117,7 +117,7 @@ def test_https_with_ca_bundle_is_ok(ca, monkeypatch):
         result = check(tls.url, type="https")
         assert (result.status, result.details) == ("ok", "HTTP 200")
         tls.http.set(status=502)
-        assert check(tls.url, type="https").details == "HTTP 502"
+        assert check(tls.url, type="https").details == "HTTP 502 (expected 200-399)"
 
 
 def test_requests_ca_bundle_is_honoured_too(ca, no_ca_env, monkeypatch):
@@ -304,7 +304,7 @@ def test_a_deadline_leaves_no_connection_open_behind(peer):
 
 
 def test_registry_maps_every_type():
-    assert set(checks.CHECKS) == {"ping", "http", "https", "ssl"}
+    assert set(checks.CHECKS) == {"ping", "http", "https", "ssl", "tcp", "dns"}
     assert checks.CHECKS["http"] is checks.CHECKS["https"] is http.run
 
 
@@ -320,3 +320,356 @@ def test_run_check_contains_unexpected_exceptions(monkeypatch):
     monkeypatch.setitem(checks.CHECKS, "http", broken)
     result = run_check(CheckSpec(type="http", target="http://127.0.0.1/"))
     assert result == CheckResult(status="down", latency_ms=None, details="check failed: ValueError: boom")
+
+
+# --- Options: what is sent ------------------------------------------------------------------------
+
+
+def check_with(url: str, type: str = "http", timeout_seconds: float = 5, **options) -> CheckResult:
+    return run_check(CheckSpec(type=type, target=url, timeout_seconds=timeout_seconds, options=options))
+
+
+def test_empty_options_mean_the_defaults(peer):
+    result = check_with(peer.url)
+    assert (result.status, result.details) == ("ok", "HTTP 200")
+    assert peer.received[-1].method == "GET" and peer.received[-1].body == b""
+
+
+def test_post_with_body_and_custom_headers_arrives_as_given(peer):
+    body = '{"probe": "über", "n": 1}'
+    result = check_with(
+        peer.url + "submit?x=1",
+        method="POST",
+        body=body,
+        headers={"Content-Type": "application/json", "X-Probe": "onlinetracker", "User-Agent": "custom/2"},
+    )
+    assert (result.status, result.details) == ("ok", "HTTP 200")
+    request = peer.received[-1]
+    assert (request.method, request.path, request.body) == ("POST", "/submit?x=1", body.encode())
+    assert request.headers["Content-Type"] == "application/json"
+    assert request.headers["Content-Length"] == str(len(body.encode()))
+    assert request.headers["X-Probe"] == "onlinetracker"
+    assert request.headers["User-Agent"] == "custom/2"
+
+
+def test_a_body_gets_no_content_type_unless_one_is_given(peer):
+    assert check_with(peer.url, method="PUT", body="raw text").status == "ok"
+    request = peer.received[-1]
+    assert (request.method, request.body) == ("PUT", b"raw text")
+    assert request.headers["Content-Type"] is None
+    assert request.headers["User-Agent"] == http.USER_AGENT
+
+
+@pytest.mark.parametrize("method", ["HEAD", "PATCH", "DELETE", "OPTIONS"])
+def test_each_method_is_sent(peer, method):
+    result = check_with(peer.url, method=method)
+    assert (result.status, result.details) == ("ok", "HTTP 200")
+    assert peer.received[-1].method == method
+
+
+def test_basic_auth_right_and_wrong(peer):
+    peer.set(auth=("monitor", "s3cret:pw"))
+    right = check_with(peer.url, basic_auth={"username": "monitor", "password": "s3cret:pw"})
+    assert (right.status, right.details) == ("ok", "HTTP 200")
+    assert peer.received[-1].headers["Authorization"] == "Basic bW9uaXRvcjpzM2NyZXQ6cHc="
+    wrong = check_with(peer.url, basic_auth={"username": "monitor", "password": "guess"})
+    assert (wrong.status, wrong.details) == ("down", "HTTP 401 (expected 200-399)")
+    without = check_with(peer.url)
+    assert without.details == "HTTP 401 (expected 200-399)"
+    assert peer.received[-1].headers["Authorization"] is None
+
+
+def test_cookies_are_not_carried_from_one_check_to_the_next(peer):
+    peer.set(headers={"Set-Cookie": "session=abc; Path=/"})
+    check_with(peer.url)
+    check_with(peer.url)
+    assert peer.received[-1].headers["Cookie"] is None
+
+
+def test_a_cookie_set_by_a_redirect_is_sent_to_its_target(peer):
+    peer.set(path="/login", status=302, headers={"Location": "/home", "Set-Cookie": "sid=42; Path=/"})
+    assert check_with(peer.url + "login").details == "HTTP 200"
+    assert [(r.path, r.headers["Cookie"]) for r in peer.received] == [("/login", None), ("/home", "sid=42")]
+
+
+def test_invalid_options_are_down_not_an_error():
+    result = check_with("http://127.0.0.1:9/", expected_status="2xx")
+    assert result == CheckResult(
+        status="down",
+        latency_ms=None,
+        details="invalid HTTP options: expected_status: Value error, must be status codes or ranges like 200-299,301",
+    )
+
+
+# --- Options: expected status and redirects -------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("code", "expected_status", "status", "details"),
+    [
+        (201, "201", "ok", "HTTP 201"),
+        (404, "404", "ok", "HTTP 404"),
+        (204, "200-204, 301", "ok", "HTTP 204"),
+        (200, "201-204,301", "down", "HTTP 200 (expected 201-204,301)"),
+        (503, "200-399", "down", "HTTP 503 (expected 200-399)"),
+    ],
+)
+def test_expected_status(peer, code, expected_status, status, details):
+    peer.set(status=code)
+    result = check_with(peer.url, expected_status=expected_status)
+    assert (result.status, result.details) == (status, details)
+    assert result.latency_ms > 0
+
+
+def test_a_redirect_not_followed_is_judged_as_it_is(peer):
+    peer.set(path="/old", status=301, headers={"Location": "/new"})
+    result = check_with(peer.url + "old", follow_redirects=False)
+    assert (result.status, result.details) == ("ok", "HTTP 301")
+    assert peer.hits == 1
+    result = check_with(peer.url + "old", follow_redirects=False, expected_status="200")
+    assert (result.status, result.details) == ("down", "HTTP 301 (expected 200)")
+
+
+def test_at_most_ten_redirects_are_followed(peer):
+    for hop in range(11):
+        peer.set(path=f"/{hop}", status=302, headers={"Location": f"/{hop + 1}"})
+    ten = check_with(peer.url + "1")  # /1 → … → /11: ten redirects, then the 200
+    assert (ten.status, ten.details) == ("ok", "HTTP 200")
+    eleven = check_with(peer.url + "0")
+    assert eleven == CheckResult(status="down", latency_ms=None, details="more than 10 redirects")
+
+
+def test_a_redirect_loop_is_down(peer):
+    peer.set(path="/loop", status=302, headers={"Location": "/loop"})
+    assert check_with(peer.url + "loop").details == "more than 10 redirects"
+
+
+# --- Options: keyword -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("body", "keyword", "mode", "status", "details"),
+    [
+        ("service ready", "ready", "present", "ok", "HTTP 200"),
+        ("service ready", "Ready", "present", "down", 'keyword "Ready" not found'),
+        ("all good", "error", "absent", "ok", "HTTP 200"),
+        ("an error occurred", "error", "absent", "down", 'keyword "error" found'),
+        ('say "hi"', 'say "hello"', "present", "down", 'keyword "say \\"hello\\"" not found'),
+    ],
+)
+def test_keyword(peer, body, keyword, mode, status, details):
+    peer.set(body=body)
+    result = check_with(peer.url, keyword=keyword, keyword_mode=mode)
+    assert (result.status, result.details) == (status, details)
+    assert result.latency_ms > 0
+
+
+def test_keyword_defaults_to_present(peer):
+    assert check_with(peer.url, keyword="ok").details == "HTTP 200"  # the peer's body is "ok"
+
+
+def test_keyword_in_the_charset_the_server_names(peer):
+    peer.set(
+        body="Café ouvert".encode("iso-8859-1"), headers={"Content-Type": "text/plain; charset=ISO-8859-1"}
+    )
+    assert check_with(peer.url, keyword="Café").status == "ok"
+    peer.set(body="Café ouvert".encode(), headers={"Content-Type": "text/html"})
+    assert check_with(peer.url, keyword="Café").status == "ok"  # no charset: UTF-8
+
+
+def test_the_status_is_judged_before_the_keyword(peer):
+    peer.set(status=503, body="ready")
+    assert check_with(peer.url, keyword="ready").details == "HTTP 503 (expected 200-399)"
+
+
+def test_keyword_with_a_redirect_looks_at_the_final_body(peer):
+    peer.set(path="/old", status=301, headers={"Location": "/new"}, body="moved: ready")
+    peer.set(path="/new", body="fresh")
+    assert check_with(peer.url + "old", keyword="fresh").details == "HTTP 200"
+    assert check_with(peer.url + "old", keyword="ready").details == 'keyword "ready" not found'
+    not_followed = check_with(peer.url + "old", keyword="ready", follow_redirects=False)
+    assert (not_followed.status, not_followed.details) == ("ok", "HTTP 301")
+
+
+# --- Options: JSONPath ----------------------------------------------------------------------------
+
+HEALTH = {
+    "status": "ok",
+    "count": 42,
+    "ratio": 0.5,
+    "healthy": True,
+    "error": None,
+    "items": [{"name": "db", "state": "up"}, {"name": "cache", "state": "down"}],
+}
+
+
+@pytest.fixture
+def json_peer(peer):
+    import json
+
+    peer.set(body=json.dumps(HEALTH), headers={"Content-Type": "application/json"})
+    return peer
+
+
+@pytest.mark.parametrize(
+    ("path", "expected"),
+    [
+        ("$.status", "ok"),
+        ("$.count", "42"),
+        ("$.ratio", "0.5"),
+        ("$.healthy", "true"),
+        ("$.error", "null"),
+        ("$.items[0].name", "db"),
+        ("$.items[?(@.name == 'cache')].state", "down"),
+        ("$.items[1]", '{"name":"cache","state":"down"}'),
+        ("$.status", None),
+        ("$.error", None),  # a match whose value is null still matches
+    ],
+)
+def test_json_path_passing(json_peer, path, expected):
+    options = {"json_path": path} if expected is None else {"json_path": path, "json_expected": expected}
+    result = check_with(json_peer.url, **options)
+    assert (result.status, result.details) == ("ok", "HTTP 200")
+
+
+@pytest.mark.parametrize(
+    ("path", "expected", "details"),
+    [
+        ("$.status", "degraded", '$.status is "ok", expected "degraded"'),
+        ("$.count", "41", '$.count is 42, expected "41"'),
+        ("$.healthy", "false", '$.healthy is true, expected "false"'),
+        ("$.error", "", '$.error is null, expected ""'),
+        ("$.count", '"42"', '$.count is 42, expected "\\"42\\""'),
+        ("$.missing", None, "$.missing not found in the response"),
+        (
+            "$.items[?(@.name == 'queue')].state",
+            "up",
+            "$.items[?(@.name == 'queue')].state not found in the response",
+        ),
+    ],
+)
+def test_json_path_failing(json_peer, path, expected, details):
+    options = {"json_path": path} if expected is None else {"json_path": path, "json_expected": expected}
+    result = check_with(json_peer.url, **options)
+    assert (result.status, result.details) == ("down", details)
+    assert result.latency_ms > 0
+
+
+def test_a_body_that_is_not_json(peer):
+    peer.set(body="<html>ok</html>")
+    assert check_with(peer.url, json_path="$.status").details == "response is not JSON"
+    peer.set(body="")
+    assert check_with(peer.url, json_path="$.status").details == "response is not JSON"
+
+
+def test_json_larger_than_the_read_limit(peer):
+    peer.set(body='{"status": "ok", "pad": "' + "x" * (2 * 1024 * 1024) + '"}')
+    result = check_with(peer.url, json_path="$.status", json_expected="ok")
+    assert result.details == "response is larger than 1 MiB, too large to read as JSON"
+
+
+def test_a_long_value_is_cut_in_the_details(peer):
+    peer.set(body='{"status": "' + "y" * 5000 + '"}')
+    result = check_with(peer.url, json_path="$.status", json_expected="ok")
+    assert result.status == "down" and len(result.details) <= 200
+    assert result.details.startswith('$.status is "yyy') and result.details.endswith('…, expected "ok"')
+
+
+def test_keyword_and_json_path_together(json_peer):
+    assert check_with(json_peer.url, keyword='"db"', json_path="$.status", json_expected="ok").status == "ok"
+    failed = check_with(json_peer.url, keyword="maintenance", json_path="$.status", json_expected="ok")
+    assert failed.details == 'keyword "maintenance" not found'
+
+
+# --- Options: TLS verification --------------------------------------------------------------------
+
+
+def test_verify_tls_false_accepts_a_self_signed_certificate(ca, no_ca_env, recwarn):
+    from urllib3.exceptions import InsecureRequestWarning
+
+    with serve_tls(ca) as tls:  # signed by a CA this process does not trust
+        assert check_with(tls.url, type="https").details == "certificate is not trusted"
+        result = check_with(tls.url, type="https", verify_tls=False)
+        assert (result.status, result.details) == ("ok", "HTTP 200")
+        # The unverified connection is not reused for a verified check.
+        assert check_with(tls.url, type="https").details == "certificate is not trusted"
+    with serve_tls(ca, days=-1, dns_names=("wrong.example",), ip_addresses=()) as tls:
+        assert check_with(tls.url, type="https", verify_tls=False).details == "HTTP 200"
+    assert not [w for w in recwarn if issubclass(w.category, InsecureRequestWarning)]
+
+
+# --- Big bodies: read no more than needed, memory flat ------------------------------------------
+
+MIB = 1024 * 1024
+FIFTY_MB = 50 * 1000 * 1000
+
+
+def _peak_memory(run) -> tuple[object, int]:
+    import tracemalloc
+
+    tracemalloc.start()
+    try:
+        result = run()
+        return result, tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+@pytest.mark.parametrize(
+    ("head", "status", "details"),
+    [
+        (b"x" * (MIB - 5) + b"ready", "ok", "HTTP 200"),  # ends on the last byte read
+        (b"x" * (MIB - 4) + b"ready", "down", 'keyword "ready" not found in the first 1 MiB'),
+    ],
+)
+def test_a_50_mb_body_is_read_to_1_mib_with_flat_memory(peer, head, status, details):
+    peer.set(body=head, tail=FIFTY_MB)
+    started = time.perf_counter()
+    result, peak = _peak_memory(lambda: check_with(peer.url, keyword="ready"))
+    elapsed = time.perf_counter() - started
+    assert (result.status, result.details) == (status, details)
+    assert result.latency_ms < 80  # time to the headers, not to the body
+    assert peak < 5 * MIB, peak
+    assert elapsed < 3, elapsed
+    time.sleep(0.2)
+    assert peer.body_bytes_sent < FIFTY_MB / 5  # the check hung up; only socket buffers filled
+
+
+def test_without_assertions_a_50_mb_body_is_barely_read(peer):
+    peer.set(tail=FIFTY_MB)
+    result, peak = _peak_memory(lambda: check_with(peer.url))
+    assert (result.status, result.details) == ("ok", "HTTP 200")
+    assert peak < 2 * MIB, peak
+    time.sleep(0.2)
+    assert peer.body_bytes_sent < FIFTY_MB / 5
+
+
+def test_a_50_mb_redirect_body_is_not_read_whole(peer):
+    peer.set(path="/old", status=302, headers={"Location": "/new"}, tail=FIFTY_MB)
+    peer.set(path="/new", body="ready")
+    result, peak = _peak_memory(lambda: check_with(peer.url + "old", keyword="ready"))
+    assert (result.status, result.details) == ("ok", "HTTP 200")
+    assert peak < 5 * MIB, peak
+
+
+# --- The deadline with options ----------------------------------------------------------------------
+
+
+def test_the_deadline_covers_a_body_read_for_a_keyword():
+    with Trickler("body") as server:
+        started = time.perf_counter()
+        result = check_with(f"http://127.0.0.1:{server.port}/", timeout_seconds=1, keyword="never")
+        elapsed = time.perf_counter() - started
+    assert result == CheckResult(status="down", latency_ms=None, details="no complete response within 1 s")
+    assert elapsed < 1 + http.DEADLINE_MARGIN_SECONDS + 0.3, elapsed
+
+
+@pytest.mark.parametrize("method", ["POST", "HEAD", "DELETE"])
+def test_the_deadline_covers_every_method(method):
+    options = {"method": method, "body": "x" * 1000} if method == "POST" else {"method": method}
+    with Trickler("headers") as server:
+        started = time.perf_counter()
+        result = check_with(f"http://127.0.0.1:{server.port}/", timeout_seconds=1, **options)
+        elapsed = time.perf_counter() - started
+    assert result == CheckResult(status="down", latency_ms=None, details="no complete response within 1 s")
+    assert elapsed < 1 + http.DEADLINE_MARGIN_SECONDS + 0.3, elapsed

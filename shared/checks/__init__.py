@@ -172,9 +172,16 @@ def describe_connection_error(exc: BaseException, host: str, timeout_seconds: fl
 # --- Registry -------------------------------------------------------------------------------------
 # Imported here, after CheckSpec/CheckResult and the helpers above exist, because each check module
 # imports them from this package.
-from shared.checks import http, ping, ssl  # noqa: E402
+from shared.checks import dns, http, ping, ssl, tcp  # noqa: E402
 
-CHECKS = {"ping": ping.run, "http": http.run, "https": http.run, "ssl": ssl.run}
+CHECKS = {
+    "ping": ping.run,
+    "http": http.run,
+    "https": http.run,
+    "ssl": ssl.run,
+    "tcp": tcp.run,
+    "dns": dns.run,
+}
 
 
 def run_check(spec: CheckSpec) -> CheckResult:

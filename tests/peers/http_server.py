@@ -9,22 +9,33 @@ it too::
         requests.get(peer.url)             # -> 503 after ~0.3 s
         peer.set(path="/old", status=301, headers={"Location": "/"})
         peer.hits, peer.connections        # requests answered / TCP connections accepted
+        peer.set(auth=("user", "pw"))      # 401 without that Basic authorization; auth=() lifts it
+        peer.set(body=b"head", tail=50 * 2**20)  # then 50 MB of filler, streamed, never held
+        peer.received[-1].method, .headers, .body   # what the last request carried
 
-Pass ``ssl_context`` (see ``tests.peers.tls_server``) to serve HTTPS on the same machinery.
+Every method is answered (GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS); a request body is read by
+its Content-Length. Pass ``ssl_context`` (see ``tests.peers.tls_server``) to serve HTTPS on the same
+machinery.
 """
 
 from __future__ import annotations
 
+import base64
+import collections
 import contextlib
 import socket
 import ssl
 import threading
 import time
 from dataclasses import dataclass, field, replace
+from email.message import Message
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 #: How long a handler waits for a request line before giving up on a silent client.
 _IDLE_TIMEOUT_SECONDS = 5
+#: Request bodies kept in ``received`` are cut to this (the rest is read and dropped).
+_MAX_KEPT_BODY = 1024 * 1024
+_FILLER = b"." * (64 * 1024)
 
 
 @dataclass(frozen=True)
@@ -33,6 +44,20 @@ class Reply:
     delay: float = 0.0
     body: bytes = b"ok"
     headers: dict[str, str] = field(default_factory=dict)
+    #: Bytes of filler ("." ...) sent after ``body``, written piece by piece from one 64 KiB block.
+    tail: int = 0
+    #: ``(username, password)``: anything but that Basic authorization gets 401.
+    auth: tuple[str, str] | None = None
+
+
+@dataclass(frozen=True)
+class Received:
+    """One request as it arrived: ``headers`` is case-insensitive (``headers["content-type"]``)."""
+
+    method: str
+    path: str
+    headers: Message
+    body: bytes
 
 
 class HttpPeer:
@@ -44,6 +69,10 @@ class HttpPeer:
         self._by_path: dict[str, Reply] = {}
         self._hits = 0
         self._connections = 0
+        #: The requests received, oldest first (the last 1000: benchmarks run for long).
+        self.received: collections.deque[Received] = collections.deque(maxlen=1000)
+        #: Bytes of reply bodies written so far (a client hanging up stops the writing).
+        self.body_bytes_sent = 0
         self._server = _Server((host, 0), _Handler, peer=self, ssl_context=ssl_context)
         self.host = host
         self.port = self._server.server_address[1]
@@ -61,6 +90,8 @@ class HttpPeer:
         body: bytes | str | None = None,
         headers: dict[str, str] | None = None,
         path: str | None = None,
+        tail: int | None = None,
+        auth: tuple[str, str] | None = None,
     ) -> None:
         """Change the reply for every path, or only for ``path`` (exact match, query ignored).
 
@@ -68,9 +99,16 @@ class HttpPeer:
         """
         changes = {
             name: value
-            for name, value in {"status": status, "delay": delay, "headers": headers}.items()
+            for name, value in {
+                "status": status,
+                "delay": delay,
+                "headers": headers,
+                "tail": tail,
+            }.items()
             if value is not None
         }
+        if auth is not None:
+            changes["auth"] = tuple(auth) or None  # ``auth=()`` lifts the requirement
         if body is not None:
             changes["body"] = body.encode() if isinstance(body, str) else body
         with self._lock:
@@ -93,6 +131,14 @@ class HttpPeer:
     def connection_opened(self) -> None:
         with self._lock:
             self._connections += 1
+
+    def record(self, request: Received) -> None:
+        with self._lock:
+            self.received.append(request)
+
+    def count_sent(self, size: int) -> None:
+        with self._lock:
+            self.body_bytes_sent += size
 
     def reply_for(self, path: str) -> Reply:
         with self._lock:
@@ -169,24 +215,61 @@ class _Handler(BaseHTTPRequestHandler):
     def do_HEAD(self):
         self._answer(send_body=False)
 
+    do_POST = do_PUT = do_PATCH = do_DELETE = do_OPTIONS = do_GET
+
     def _answer(self, send_body: bool) -> None:
-        reply = self.server.peer.reply_for(self.path)
+        peer = self.server.peer
+        try:
+            body = self._read_body()
+        except (OSError, ValueError):
+            self.close_connection = True
+            return
+        peer.record(Received(self.command, self.path, self.headers, body))
+        reply = peer.reply_for(self.path)
         if reply.delay:
             time.sleep(reply.delay)
+        status, content, tail, headers = reply.status, reply.body, reply.tail, dict(reply.headers)
+        if reply.auth is not None and self.headers.get("Authorization") != _basic(*reply.auth):
+            status, content, tail = 401, b"unauthorized", 0
+            headers["WWW-Authenticate"] = 'Basic realm="peer"'
         try:
-            self.send_response(reply.status)
-            self.send_header("Content-Type", "text/plain")
-            self.send_header("Content-Length", str(len(reply.body)))
-            for name, value in reply.headers.items():
+            self.send_response(status)
+            if not any(name.lower() == "content-type" for name in headers):
+                self.send_header("Content-Type", "text/plain")
+            self.send_header("Content-Length", str(len(content) + tail))
+            for name, value in headers.items():
                 self.send_header(name, value)
             self.end_headers()
             if send_body:
-                self.wfile.write(reply.body)
+                self.wfile.write(content)
+                peer.count_sent(len(content))
+                while tail > 0:
+                    piece = _FILLER if tail >= len(_FILLER) else _FILLER[:tail]
+                    self.wfile.write(piece)
+                    peer.count_sent(len(piece))
+                    tail -= len(piece)
         except (TimeoutError, BrokenPipeError, ConnectionResetError, ssl.SSLError):
             self.close_connection = True
 
+    def _read_body(self) -> bytes:
+        """The request body by its Content-Length (the checks never send chunked bodies)."""
+        remaining = int(self.headers.get("Content-Length") or 0)
+        kept = b""
+        while remaining > 0:
+            chunk = self.rfile.read(min(remaining, 64 * 1024))
+            if not chunk:
+                break
+            remaining -= len(chunk)
+            if len(kept) < _MAX_KEPT_BODY:
+                kept += chunk[: _MAX_KEPT_BODY - len(kept)]
+        return kept
+
     def log_message(self, format, *args):  # noqa: A002 - stdlib signature
         pass
+
+
+def _basic(username: str, password: str) -> str:
+    return "Basic " + base64.b64encode(f"{username}:{password}".encode()).decode()
 
 
 def closed_port(host: str = "127.0.0.1") -> int:
