@@ -1,6 +1,11 @@
 """Scheduling benchmark: N monitors at 60 s through the real beat and W workers.
 
     python -m bench.schedule --monitors 2000 --duration 180 --workers 1 --target-delay-ms 0
+    python -m bench.schedule --monitors 2000 --mix http=60,tcp=20,dns=10,ping=10
+
+``--mix`` splits the monitors by type (percentages): HTTP and TCP checks go to the loopback HTTP
+target, DNS checks ask a DNS server of the benchmark's own on a loopback UDP port, pings go to
+127.0.0.1.
 
 A loopback HTTP target answers each check after ``--target-delay-ms``; the real ``onlinetracker beat``
 and ``--workers`` real ``onlinetracker worker`` processes run on PostgreSQL + Redis. Prints one JSON
@@ -27,9 +32,43 @@ from bench.common import cpu_seconds, percentile, rss_mb, scratch_database
 from shared import schedule
 from shared.db import make_engine, session_factory
 from shared.models import CheckResult, Monitor
+from tests.peers.dns_server import DnsPeer
 from tests.peers.http_server import HttpPeer
 
 INTERVAL = 60
+TYPES = ("http", "tcp", "dns", "ping")
+
+
+def parse_mix(text: str) -> dict[str, int]:
+    """``http=60,tcp=20`` → ``{"http": 60, "tcp": 20}`` (shares, not necessarily summing to 100)."""
+    mix = {}
+    for part in text.split(","):
+        kind, _, share = part.partition("=")
+        if kind not in TYPES or not share.isdigit() or int(share) <= 0:
+            raise argparse.ArgumentTypeError(f"--mix takes {','.join(TYPES)} with positive shares: {part!r}")
+        mix[kind] = int(share)
+    return mix
+
+
+def monitor_types(mix: dict[str, int], count: int) -> list[str]:
+    """``count`` types in the proportions of ``mix``, interleaved (so ids spread each type's slots)."""
+    total = sum(mix.values())
+    kinds = []
+    for i in range(count):
+        position = (i * total) // count if count else 0
+        for kind, share in mix.items():
+            if position < share:
+                kinds.append(kind)
+                break
+            position -= share
+    # Interleave: sort by each type's running index so every type's monitors spread over the ids.
+    seen: Counter = Counter()
+    totals = Counter(kinds)
+    order = []
+    for kind in kinds:
+        order.append((seen[kind] / totals[kind], kind))
+        seen[kind] += 1
+    return [kind for _, kind in sorted(order, key=lambda item: item[0])]
 
 
 def main(argv=None) -> dict:
@@ -39,14 +78,29 @@ def main(argv=None) -> dict:
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--concurrency", type=int, default=10)
     parser.add_argument("--target-delay-ms", type=float, default=0.0)
+    parser.add_argument(
+        "--mix", type=parse_mix, default={"http": 100}, help="e.g. http=60,tcp=20,dns=10,ping=10"
+    )
     args = parser.parse_args(argv)
 
     with (
         scratch_database("ot_bench_sched") as (db_url, redis_url),
         HttpPeer() as peer,
+        DnsPeer() as dns_peer,
         tempfile.TemporaryDirectory(prefix="ot-bench-") as tmp,
     ):
         peer.set(status=200, delay=args.target_delay_ms / 1000)
+        dns_peer.add("bench.test", "A", "192.0.2.1")
+        targets = {
+            "http": {"target": peer.url},
+            "tcp": {"target": f"127.0.0.1:{peer.port}"},
+            "ping": {"target": "127.0.0.1"},
+            "dns": {
+                "target": "bench.test",
+                "options": json.dumps({"server": dns_peer.server, "expected": ["192.0.2.1"]}),
+            },
+        }
+        kinds = monitor_types(args.mix, args.monitors)
         redis_url = redis_url.rsplit("/", 1)[0] + "/14"
         redis.Redis.from_url(redis_url).flushdb()
         engine = make_engine(db_url)
@@ -56,13 +110,13 @@ def main(argv=None) -> dict:
                 [
                     {
                         "name": f"bench {i}",
-                        "type": "http",
-                        "target": peer.url,
+                        "type": kind,
+                        **targets[kind],
                         "interval_seconds": INTERVAL,
                         "timeout_seconds": 10,
                         "enabled": True,
                     }
-                    for i in range(args.monitors)
+                    for i, kind in enumerate(kinds)
                 ],
             )
             session.commit()
@@ -101,7 +155,9 @@ def main(argv=None) -> dict:
         with session_factory(engine)() as session:
             ids = session.scalars(select(Monitor.id)).all()
             rows = session.execute(
-                select(CheckResult.monitor_id, CheckResult.slot_at, CheckResult.checked_at).where(
+                select(
+                    CheckResult.monitor_id, CheckResult.slot_at, CheckResult.checked_at, CheckResult.status
+                ).where(
                     CheckResult.slot_at >= datetime.fromtimestamp(t_start, UTC),
                     CheckResult.slot_at < datetime.fromtimestamp(t_end, UTC),
                 )
@@ -114,8 +170,12 @@ def main(argv=None) -> dict:
     per_second = Counter(int(r.checked_at.timestamp()) for r in rows)
     seconds = max(1, int(t_end - t_start))
     mean_per_second = len(rows) / seconds
+    by_type = Counter(kinds)
+    statuses = Counter(r.status for r in rows)
     result = {
         "monitors": args.monitors,
+        "mix": dict(by_type),
+        "statuses": dict(statuses),
         "workers": args.workers,
         "concurrency": args.concurrency,
         "target_delay_ms": args.target_delay_ms,

@@ -50,7 +50,7 @@ from shared.checks import (
     short_reason,
     timed_out,
 )
-from shared.schemas import HttpOptions, parse_status_ranges
+from shared.schemas import DEFAULT_EXPECTED_STATUS, HttpOptions, parse_status_ranges
 
 #: Enough of the body to let a small page's connection go back to the pool for reuse; anything
 #: larger is cut off, so a monitor pointed at a big download costs neither memory nor bandwidth.
@@ -144,7 +144,10 @@ def _check(
 
     if not any(low <= code <= high for low, high in expected):
         _drain(response)
-        return _down(_cut(f"HTTP {code} (expected {options.expected_status})"), latency_ms)
+        # With the default expectation the detail stays the README's alert format ("HTTP 503").
+        custom = options.expected_status != DEFAULT_EXPECTED_STATUS
+        detail = f"HTTP {code} (expected {options.expected_status})" if custom else f"HTTP {code}"
+        return _down(_cut(detail), latency_ms)
     if options.keyword is None and options.json_path is None:
         _drain(response)
         return CheckResult(
