@@ -3,7 +3,7 @@
 | Type       | OK                   | Degraded                   | Down                                      |
 |------------|----------------------|----------------------------|-------------------------------------------|
 | Ping       | latency <= ok_ms     | latency <= degraded_ms     | latency > degraded_ms or < 50 % replies   |
-| HTTP/HTTPS | latency <= ok_ms     | latency <= degraded_ms     | latency > degraded_ms or HTTP error       |
+| HTTP/HTTPS | latency <= ok_ms     | latency <= degraded_ms     | latency > degraded_ms or status outside expected_status (default 200-399) |
 | SSL        | days >= ssl_ok_days  | days >= ssl_warning_days   | days < ssl_warning_days or expired        |
 """
 
@@ -38,8 +38,13 @@ def from_ping(replies: int, sent: int, avg_latency_ms: float | None, thresholds:
     return from_latency(avg_latency_ms, thresholds)
 
 
-def from_http(status_code: int, latency_ms: float, thresholds: Thresholds) -> str:
-    if status_code >= 400:
+#: A monitor's ``expected_status`` when it sets none: any answer below 400.
+HTTP_OK_RANGES = ((200, 399),)
+
+
+def from_http(status_code: int, latency_ms: float, thresholds: Thresholds, expected=HTTP_OK_RANGES) -> str:
+    """A status outside ``expected`` (ranges of codes) is down whatever the latency."""
+    if not any(low <= status_code <= high for low, high in expected):
         return DOWN
     return from_latency(latency_ms, thresholds)
 

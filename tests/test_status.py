@@ -159,3 +159,15 @@ def test_changing_a_default_moves_monitors_without_an_override():
 )
 def test_resolved_thresholds_drive_the_verdict(measured, overrides, expected):
     assert status.from_latency(measured, resolve(overrides, DEFAULT)) == expected
+
+
+@pytest.mark.parametrize(
+    "code, expected_ranges, verdict",
+    [
+        (404, ((404, 404),), "ok"),
+        (200, ((201, 204), (301, 301)), "down"),
+        (301, ((201, 204), (301, 301)), "ok"),
+    ],
+)
+def test_from_http_with_expected_status(code, expected_ranges, verdict):
+    assert status.from_http(code, 10, DEFAULT, expected_ranges) == verdict

@@ -151,7 +151,7 @@ def _check(
     if options.keyword is None and options.json_path is None:
         _drain(response)
         return CheckResult(
-            status=status.from_latency(latency_ms, spec.thresholds),
+            status=status.from_http(code, latency_ms, spec.thresholds, expected),
             latency_ms=latency_ms,
             details=f"HTTP {code}",
         )
@@ -174,7 +174,7 @@ def _check(
     if failed is not None:
         return _down(_cut(failed), latency_ms)
     return CheckResult(
-        status=status.from_latency(latency_ms, spec.thresholds),
+        status=status.from_http(code, latency_ms, spec.thresholds, expected),
         latency_ms=latency_ms,
         details=f"HTTP {code}",
     )
