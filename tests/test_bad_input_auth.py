@@ -17,6 +17,15 @@ def accounts_snapshot(client) -> tuple:
     )
 
 
+def assert_refused(client, method: str, url: str, body, field: str) -> None:
+    """422 naming ``field``, and nothing changed."""
+    before = accounts_snapshot(client)
+    response = getattr(client, method)(url, json=body)
+    assert response.status_code == 422, response.get_json()
+    assert field in response.get_json()["fields"]
+    assert accounts_snapshot(client) == before
+
+
 def _cases(*cases):
     return pytest.mark.parametrize("body,field", [c[1:] for c in cases], ids=[c[0] for c in cases])
 
@@ -44,11 +53,7 @@ USER_CASES = [
 
 @_cases(*USER_CASES)
 def test_bad_user_create(any_db_client, body, field):
-    before = accounts_snapshot(any_db_client)
-    response = any_db_client.post("/api/users", json=body)
-    assert response.status_code == 422, response.get_json()
-    assert field in response.get_json()["fields"]
-    assert accounts_snapshot(any_db_client) == before
+    assert_refused(any_db_client, "post", "/api/users", body, field)
 
 
 USER_UPDATE_CASES = [
@@ -63,11 +68,7 @@ USER_UPDATE_CASES = [
 @_cases(*USER_UPDATE_CASES)
 def test_bad_user_update(any_db_client, body, field):
     me = any_db_client.get("/api/auth/me").get_json()
-    before = accounts_snapshot(any_db_client)
-    response = any_db_client.put(f"/api/users/{me['id']}", json=body)
-    assert response.status_code == 422
-    assert field in response.get_json()["fields"]
-    assert accounts_snapshot(any_db_client) == before
+    assert_refused(any_db_client, "put", f"/api/users/{me['id']}", body, field)
 
 
 TOKEN_CASES = [
@@ -89,11 +90,7 @@ TOKEN_CASES = [
 
 @_cases(*TOKEN_CASES)
 def test_bad_token_create(any_db_client, body, field):
-    before = accounts_snapshot(any_db_client)
-    response = any_db_client.post("/api/tokens", json=body)
-    assert response.status_code == 422, response.get_json()
-    assert field in response.get_json()["fields"]
-    assert accounts_snapshot(any_db_client) == before
+    assert_refused(any_db_client, "post", "/api/tokens", body, field)
 
 
 PASSWORD_CASES = [
@@ -107,11 +104,7 @@ PASSWORD_CASES = [
 
 @_cases(*PASSWORD_CASES)
 def test_bad_password_change(any_db_client, body, field):
-    before = accounts_snapshot(any_db_client)
-    response = any_db_client.put("/api/auth/password", json=body)
-    assert response.status_code == 422
-    assert field in response.get_json()["fields"]
-    assert accounts_snapshot(any_db_client) == before
+    assert_refused(any_db_client, "put", "/api/auth/password", body, field)
 
 
 LOGIN_CASES = [
