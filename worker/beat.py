@@ -23,12 +23,17 @@ from worker.watchdog import SWEEP_EVERY_SECONDS, judge_heartbeats, sweep_silence
 
 log = logging.getLogger("onlinetracker.beat")
 _BEAT_LOCK_ID = 0x0_BEA7_0001
+#: After the database was away, results take a while to catch up (workers retry their writes,
+#: dispatch catches up): judging silence, late heartbeats or overdue checks before then would
+#: alert on, and re-run, checks that are only late.
+SETTLE_AFTER_OUTAGE_SECONDS = 90.0
 
 
 class DispatchScheduler(PersistentScheduler):
     def __init__(self, *args, **kwargs):
         self._next_dispatch = 0.0
         self._next_silence_sweep = 0.0
+        self._db_trouble_at = float("-inf")
         self._lock_conn = None
         self._lock_warned = False
         self._holding = False
@@ -56,6 +61,7 @@ class DispatchScheduler(PersistentScheduler):
             )
             self._lock_conn.commit()
         except Exception as exc:  # the connection broke: start over on the next tick
+            self._db_trouble_at = time.time()
             log.warning("dispatch lock connection lost (%s); retrying", type(exc).__name__)
             self._drop_lock_connection()
             return False
@@ -95,6 +101,9 @@ class DispatchScheduler(PersistentScheduler):
         if not self._hold_single_instance_lock():
             return max(0.05, self._next_dispatch - time.time())
         self._guarded("dispatch", lambda session: dispatch_once(session, self._send, now))
+        if now - self._db_trouble_at < SETTLE_AFTER_OUTAGE_SECONDS:
+            remaining = super().tick(*args, **kwargs)
+            return min(remaining, max(0.05, self._next_dispatch - time.time()))
         self._guarded("re-dispatch", lambda session: redispatch_missing(session, self._send, now))
         late = self._guarded("heartbeats", lambda session: judge_heartbeats(session, from_epoch(now)))
         alert_hook.enqueue(late or [])
@@ -112,6 +121,7 @@ class DispatchScheduler(PersistentScheduler):
             with context.sessions()() as session:
                 return job(session)
         except OperationalError as exc:
+            self._db_trouble_at = time.time()
             log.warning("%s skipped: database unavailable (%s)", what, first_line(exc))
         except Exception:
             log.exception("%s failed; retrying next tick", what)
