@@ -120,10 +120,16 @@ class Monitor(Base):
     run_started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     #: Heartbeats: pings beyond one a second, counted instead of stored.
     pings_ignored: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    #: Badges (``/badge/<badge_key>/<kind>.svg``) only while the admin turned them on.
+    badges: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
+    badge_key: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
-    __table_args__ = (Index("ix_monitors_push_token_hash", "push_token_hash", unique=True),)
+    __table_args__ = (
+        Index("ix_monitors_push_token_hash", "push_token_hash", unique=True),
+        Index("ix_monitors_badge_key", "badge_key", unique=True),
+    )
 
 
 class CheckResult(Base):
@@ -358,3 +364,58 @@ class AuditEntry(Base):
     action: Mapped[str] = mapped_column(String(40))
     target: Mapped[str | None] = mapped_column(String(200))
     details: Mapped[str] = mapped_column(Text, default="{}")
+
+
+class StatusPage(Base):
+    """A public page at ``/status/<slug>`` showing only the monitors its admin chose.
+
+    ``groups`` is JSON: ``[{"name", "monitors": [{"monitor_id", "display_name", "show_target"}]}]``.
+    """
+
+    __tablename__ = "status_pages"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    slug: Mapped[str] = mapped_column(String(64), unique=True)
+    title: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    logo_url: Mapped[str | None] = mapped_column(String(2048))
+    groups: Mapped[str] = mapped_column(Text, default="[]")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class Announcement(Base):
+    """A notice on a status page (markdown, rendered without raw HTML), shown between its times."""
+
+    __tablename__ = "announcements"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    page_id: Mapped[int] = mapped_column(ForeignKey("status_pages.id", ondelete="CASCADE"), index=True)
+    title: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text, default="")
+    #: ``info``, ``warning``, ``critical`` or ``maintenance``.
+    severity: Mapped[str] = mapped_column(String(20), default="info")
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    ends_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class MaintenanceWindow(Base):
+    """Planned work: checks go on, the monitors show ``maintenance`` and alert nobody.
+
+    One-off (``starts_at``/``ends_at``) or recurring (``recurrence`` JSON: ``{"cron"}`` or
+    ``{"weekdays", "time"}``, with ``duration_minutes`` and ``timezone``). ``monitor_ids`` is a JSON
+    list, unused when ``all_monitors``.
+    """
+
+    __tablename__ = "maintenance_windows"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    title: Mapped[str] = mapped_column(String(200))
+    all_monitors: Mapped[bool] = mapped_column(Boolean, default=False)
+    monitor_ids: Mapped[str] = mapped_column(Text, default="[]")
+    starts_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    ends_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    recurrence: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
