@@ -186,4 +186,35 @@ describe("Dashboard", () => {
     );
     expect(await screen.findByRole("link", { name: "Add Monitor" })).toHaveAttribute("href", "/monitors/new");
   });
+
+  it("labels TCP, DNS and heartbeat monitors; a heartbeat's target reads push (with its period when the answer has it)", async () => {
+    const rows = [
+      { id: 11, name: "Postgres", type: "tcp", target: "db.internal:5432", status: "ok", enabled: true, last_checked_at: null, last_latency_ms: 1.2, agent_id: null },
+      { id: 12, name: "Apex record", type: "dns", target: "example.com", status: "ok", enabled: true, last_checked_at: null, last_latency_ms: 8, agent_id: null },
+      { id: 13, name: "Nightly backup", type: "heartbeat", target: "", status: "unknown", enabled: true, last_checked_at: null, last_latency_ms: null, agent_id: null },
+      { id: 14, name: "Hourly export", type: "heartbeat", target: "", status: "ok", enabled: true, last_checked_at: null, last_latency_ms: null, agent_id: null, interval_seconds: 3600 },
+    ];
+    mockApi({
+      "GET /api/status/overview": { total: 4, ok: 3, degraded: 0, down: 0, unknown: 1, stale: 0, monitors: rows },
+      "GET /api/agents": [],
+      "GET /api/monitors/history": batch({ "11": buckets([]), "12": buckets([]), "13": buckets([]), "14": buckets([]) }),
+    });
+    const user = userEvent.setup();
+    render(
+      <MemoryRouter>
+        <Authed>
+          <Dashboard />
+        </Authed>
+      </MemoryRouter>,
+    );
+    const list = await screen.findByRole("list", { name: "Monitors" });
+    const items = within(list).getAllByRole("listitem");
+    const meta = (i: number) => [...items[i].querySelectorAll(".type-tag, .target")].map((e) => e.textContent);
+    expect(meta(0)).toEqual(["TCP", "db.internal:5432"]);
+    expect(meta(1)).toEqual(["DNS", "example.com"]);
+    expect(meta(2)).toEqual(["Heartbeat", "push"]);
+    expect(meta(3)).toEqual(["Heartbeat", "push · every 1 h"]);
+    await user.type(screen.getByRole("searchbox", { name: "Search monitors" }), "heartbeat");
+    expect(within(list).getAllByRole("link").map((a) => a.textContent)).toEqual(["Nightly backup", "Hourly export"]);
+  });
 });

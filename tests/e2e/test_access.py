@@ -98,7 +98,7 @@ def test_first_start_creates_the_owner_then_signs_out_and_back_in(browser, first
 
         page.get_by_role("link", name="Add Monitor").first.click()
         page.get_by_label("Name").fill("Intranet")
-        page.get_by_label("Target").fill("http://127.0.0.1:9/")
+        page.get_by_label("URL", exact=True).fill("http://127.0.0.1:9/")
         page.get_by_role("button", name="Save").click()
         expect(page.get_by_role("heading", name="Intranet", level=1)).to_be_visible()
         detail = page.url.removeprefix(url)

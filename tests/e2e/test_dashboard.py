@@ -55,13 +55,13 @@ def test_add_monitor_with_test_then_save_and_watch_it_turn_ok(page: Page, stack,
 
     page.get_by_label("HTTP", exact=True).check()
     page.get_by_label("Name").fill("Peer API")
-    page.get_by_label("Target").fill("file:///etc/passwd")
+    page.get_by_label("URL", exact=True).fill("file:///etc/passwd")
     page.get_by_role("button", name="Save").click()
-    expect(page.get_by_label("Target")).to_have_attribute("aria-invalid", "true")
-    assert "must start with http://" in field_error(page, "Target")
-    expect(page.get_by_label("Target")).to_be_focused()
+    expect(page.get_by_label("URL", exact=True)).to_have_attribute("aria-invalid", "true")
+    assert "must start with http://" in field_error(page, "URL")
+    expect(page.get_by_label("URL", exact=True)).to_be_focused()
 
-    page.get_by_label("Target").fill(peer.url)
+    page.get_by_label("URL", exact=True).fill(peer.url)
     page.get_by_label("Interval (seconds)").fill("10")
     page.get_by_label("Timeout (seconds)").fill("5")
     page.get_by_text("Threshold Settings").click()
@@ -74,7 +74,6 @@ def test_add_monitor_with_test_then_save_and_watch_it_turn_ok(page: Page, stack,
     expect(result).to_contain_text("OK")
     expect(result).to_contain_text("HTTP 200")
     assert stack.api("GET", "/api/monitors").json() == []  # Test stores nothing
-    screenshot(page, "add-monitor")
 
     page.get_by_role("button", name="Save").click()
     expect(page.get_by_role("heading", name="Peer API")).to_be_visible()

@@ -1,7 +1,12 @@
 import { useEffect, useState } from "react";
 
-/** Copies ``text`` to the clipboard and says so; where the browser refuses, asks to copy by hand. */
-export function CopyButton({ text, label = "Copy", what }: { text: string; label?: string; what?: string }) {
+/**
+ * Copies ``text`` to the clipboard and says so. Where the browser has no clipboard API (a page
+ * served over plain HTTP from another host) or refuses, ``select`` puts the text under the
+ * selection (select-all of its box) and the old copy command is tried; failing that, the message
+ * asks to press Ctrl+C.
+ */
+export function CopyButton({ text, label = "Copy", what, select }: { text: string; label?: string; what?: string; select?: () => void }) {
   const [state, setState] = useState<"idle" | "copied" | "failed">("idle");
   useEffect(() => {
     if (state !== "copied") return;
@@ -14,6 +19,19 @@ export function CopyButton({ text, label = "Copy", what }: { text: string; label
       await navigator.clipboard.writeText(text);
       setState("copied");
     } catch {
+      if (select) {
+        select();
+        let copied = false;
+        try {
+          copied = document.execCommand?.("copy") ?? false;
+        } catch {
+          copied = false;
+        }
+        if (copied) {
+          setState("copied");
+          return;
+        }
+      }
       setState("failed");
     }
   };
@@ -23,8 +41,29 @@ export function CopyButton({ text, label = "Copy", what }: { text: string; label
         {label}
       </button>
       <span className="copy-state" role="status">
-        {state === "copied" ? "Copied." : state === "failed" ? "The browser did not allow copying: select the text and copy it." : ""}
+        {state === "copied"
+          ? "Copied."
+          : state === "failed"
+            ? select
+              ? "The browser did not allow copying: the text is selected, press Ctrl+C (⌘C)."
+              : "The browser did not allow copying: select the text and copy it."
+            : ""}
       </span>
     </span>
   );
+}
+
+/** Selects the whole text of an input, or of any element (a <pre>), for copying by hand. */
+export function selectAll(element: HTMLElement | null) {
+  if (!element) return;
+  if (element instanceof HTMLInputElement || element instanceof HTMLTextAreaElement) {
+    element.focus();
+    element.select();
+    return;
+  }
+  const range = document.createRange();
+  range.selectNodeContents(element);
+  const selection = window.getSelection();
+  selection?.removeAllRanges();
+  selection?.addRange(range);
 }

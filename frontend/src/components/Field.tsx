@@ -1,5 +1,5 @@
 import { useId } from "react";
-import type { InputHTMLAttributes, ReactNode, SelectHTMLAttributes } from "react";
+import type { InputHTMLAttributes, ReactNode, SelectHTMLAttributes, TextareaHTMLAttributes } from "react";
 
 interface FieldProps {
   label: ReactNode;
@@ -45,6 +45,18 @@ export function TextField({ label, error, hint, fieldClass, ...input }: InputPro
   );
 }
 
+type TextAreaProps = TextareaHTMLAttributes<HTMLTextAreaElement> & { label: ReactNode; error?: string; hint?: ReactNode; fieldClass?: string };
+
+export function TextAreaField({ label, error, hint, fieldClass, ...textarea }: TextAreaProps) {
+  return (
+    <Field label={label} error={error} hint={hint} className={fieldClass}>
+      {({ id, describedBy, invalid }) => (
+        <textarea id={id} aria-describedby={describedBy} aria-invalid={invalid || undefined} {...textarea} />
+      )}
+    </Field>
+  );
+}
+
 type SelectProps = SelectHTMLAttributes<HTMLSelectElement> & { label: string; error?: string; hint?: ReactNode; children: ReactNode };
 
 export function SelectField({ label, error, hint, children, ...select }: SelectProps) {
@@ -59,11 +71,12 @@ export function SelectField({ label, error, hint, children, ...select }: SelectP
   );
 }
 
-export function Checkbox({ label, hint, error, ...input }: InputHTMLAttributes<HTMLInputElement> & { label: string; hint?: string; error?: string }) {
+export function Checkbox({ label, hint, error, ...input }: InputHTMLAttributes<HTMLInputElement> & { label: string; hint?: ReactNode; error?: string }) {
   const id = useId();
+  const describedBy = [hint ? `${id}-hint` : "", error ? `${id}-error` : ""].filter(Boolean).join(" ") || undefined;
   return (
     <div className={`field checkbox${error ? " has-error" : ""}`}>
-      <input type="checkbox" id={id} aria-describedby={hint ? `${id}-hint` : undefined} {...input} />
+      <input type="checkbox" id={id} aria-describedby={describedBy} aria-invalid={error ? true : undefined} {...input} />
       <label htmlFor={id}>{label}</label>
       {hint && (
         <div className="hint" id={`${id}-hint`}>
@@ -71,7 +84,7 @@ export function Checkbox({ label, hint, error, ...input }: InputHTMLAttributes<H
         </div>
       )}
       {error && (
-        <div className="field-error" role="alert">
+        <div className="field-error" id={`${id}-error`} role="alert">
           {error}
         </div>
       )}

@@ -8,13 +8,15 @@ interface Props {
   series: Series;
   okMs?: number | null;
   degradedMs?: number | null;
+  /** What the line is: "latency", or a heartbeat's "run time". */
+  what?: string;
 }
 
 const H = 180;
 const PAD = { left: 52, right: 8, top: 12, bottom: 24 };
 
 /** Average latency per 15-minute bucket over 72 hours, with the OK and Degraded thresholds drawn in. */
-export function LatencyChart({ series, okMs, degradedMs }: Props) {
+export function LatencyChart({ series, okMs, degradedMs, what = "latency" }: Props) {
   const [hover, setHover] = useState<number | null>(null);
   const [box, W] = useWidth<HTMLElement>();
   const n = series.length;
@@ -32,19 +34,28 @@ export function LatencyChart({ series, okMs, degradedMs }: Props) {
   const x = (i: number) => PAD.left + ((i + 0.5) / n) * (W - PAD.left - PAD.right);
   const y = (v: number) => PAD.top + (1 - v / max) * (H - PAD.top - PAD.bottom);
 
-  // Consecutive buckets with a latency form one line segment; gaps stay gaps.
+  // Consecutive buckets with a latency form one line segment; gaps stay gaps. A bucket alone
+  // between gaps (a heartbeat pinging twice a day) is a dot, or it would not show at all.
   const paths: string[] = [];
+  const dots: [number, number][] = [];
   let current = "";
+  let run = 0;
+  const close = (i: number) => {
+    if (run === 1) dots.push([x(i - 1), y(series.latency[i - 1])]);
+    else if (current) paths.push(current);
+    current = "";
+    run = 0;
+  };
   for (let i = 0; i < n; i++) {
     const v = series.latency[i];
     if (Number.isNaN(v)) {
-      if (current) paths.push(current);
-      current = "";
+      if (run) close(i);
       continue;
     }
     current += `${current ? "L" : "M"}${x(i).toFixed(1)},${y(v).toFixed(1)}`;
+    run++;
   }
-  if (current) paths.push(current);
+  if (run) close(n);
 
   const onMove = (event: MouseEvent<SVGSVGElement>) => {
     const rect = event.currentTarget.getBoundingClientRect();
@@ -62,7 +73,7 @@ export function LatencyChart({ series, okMs, degradedMs }: Props) {
         height={H}
         viewBox={`0 0 ${W} ${H}`}
         role="img"
-        aria-label={points ? `Average latency per 15 minutes over 72 hours, up to ${formatLatency(max)}` : "No latency measured in the last 72 hours"}
+        aria-label={points ? `Average ${what} per 15 minutes over 72 hours, up to ${formatLatency(max)}` : `No ${what} measured in the last 72 hours`}
         onMouseMove={onMove}
         onMouseLeave={() => setHover(null)}
       >
@@ -78,6 +89,9 @@ export function LatencyChart({ series, okMs, degradedMs }: Props) {
         {degradedMs && degradedMs <= max ? <Threshold y={y(degradedMs)} label={`Degraded ≤ ${formatLatency(degradedMs)}`} kind="degraded" W={W} /> : null}
         {paths.map((d, i) => (
           <path key={i} d={d} className="latency-line" />
+        ))}
+        {dots.map(([cx, cy], i) => (
+          <circle key={`dot-${i}`} cx={cx} cy={cy} r={2.5} className="latency-dot" />
         ))}
         {hovered && hovered.avgLatencyMs !== null && (
           <g className="hover">
@@ -97,7 +111,7 @@ export function LatencyChart({ series, okMs, degradedMs }: Props) {
           ? `${formatDateTime(hovered.start)}: ${hovered.avgLatencyMs === null ? "no data" : `average ${formatLatency(hovered.avgLatencyMs)}`}`
           : points
             ? "Average per 15 minutes; hover the chart to read a value."
-            : "No latency measured in the last 72 hours."}
+            : `No ${what} measured in the last 72 hours.`}
         {okMs && degradedMs ? ` Thresholds: OK ≤ ${formatLatency(okMs)}, Degraded ≤ ${formatLatency(degradedMs)}.` : ""}
       </figcaption>
     </figure>

@@ -149,6 +149,8 @@ export const api = {
   deleteMonitor: (id: number) => request<unknown>("DELETE", `/api/monitors/${id}`),
   testUnsaved: (input: MonitorInput) => request<CheckOutcome>("POST", "/api/monitors/test", input),
   testSaved: (id: number) => request<CheckOutcome>("POST", `/api/monitors/${id}/test`),
+  /** Heartbeats: a new secret push URL (the old one stops working at once); answers the monitor. */
+  regeneratePushUrl: (id: number) => request<Monitor>("POST", `/api/monitors/${id}/push-token`),
   agents: () => request<Agent[]>("GET", "/api/agents"),
   setAgentApproved: (id: number, approved: boolean) =>
     request<Agent>("PUT", `/api/agents/${id}/approve`, { approved }),

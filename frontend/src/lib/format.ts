@@ -61,6 +61,9 @@ export const TYPE_LABEL: Record<MonitorType, string> = {
   http: "HTTP",
   https: "HTTPS",
   ssl: "SSL",
+  tcp: "TCP",
+  dns: "DNS",
+  heartbeat: "Heartbeat",
 };
 
 export function formatLatency(ms: number | null | undefined): string {
@@ -123,7 +126,34 @@ export function timeAgo(value: string | null | undefined, now = Date.now()): str
 }
 
 export function formatInterval(seconds: number): string {
+  if (seconds >= 86400 && seconds % 86400 === 0) return seconds === 86400 ? "1 day" : `${seconds / 86400} days`;
   if (seconds % 3600 === 0) return `${seconds / 3600} h`;
   if (seconds % 60 === 0) return `${seconds / 60} min`;
   return `${seconds} s`;
+}
+
+/** The units a period can be typed in (the heartbeat form's "Expected every"). */
+export const PERIOD_UNITS = [
+  { key: "seconds", label: "seconds", seconds: 1 },
+  { key: "minutes", label: "minutes", seconds: 60 },
+  { key: "hours", label: "hours", seconds: 3600 },
+  { key: "days", label: "days", seconds: 86400 },
+] as const;
+export type PeriodUnit = (typeof PERIOD_UNITS)[number]["key"];
+
+/** Seconds as the largest unit that divides them evenly: 86400 → [1, "days"], 90 → [90, "seconds"]. */
+export function splitPeriod(seconds: number): [number, PeriodUnit] {
+  for (const unit of [...PERIOD_UNITS].reverse()) {
+    if (seconds >= unit.seconds && seconds % unit.seconds === 0) return [seconds / unit.seconds, unit.key];
+  }
+  return [seconds, "seconds"];
+}
+
+/** A number of a unit in seconds (null when not a number). */
+export function periodSeconds(value: string, unit: PeriodUnit): number | null {
+  if (value.trim() === "") return null;
+  const n = Number(value);
+  if (!Number.isFinite(n)) return null;
+  const factor = PERIOD_UNITS.find((u) => u.key === unit)?.seconds ?? 1;
+  return Math.round(n * factor);
 }

@@ -7,7 +7,43 @@ export type CheckStatus = "ok" | "degraded" | "down" | "unknown";
  * intervals plus the timeout (workers, beat or the agent not running). Computed by the server on read.
  */
 export type Status = CheckStatus | "stale";
-export type MonitorType = "ping" | "http" | "https" | "ssl";
+export type MonitorType = "ping" | "http" | "https" | "ssl" | "tcp" | "dns" | "heartbeat";
+
+export const HTTP_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"] as const;
+export type HttpMethod = (typeof HTTP_METHODS)[number];
+/** The methods an HTTP check may send a body with (the API refuses one with GET, HEAD, OPTIONS). */
+export const BODY_METHODS: readonly HttpMethod[] = ["POST", "PUT", "PATCH", "DELETE"];
+export const DNS_RECORD_TYPES = ["A", "AAAA", "CNAME", "MX", "TXT", "NS"] as const;
+export type DnsRecordType = (typeof DNS_RECORD_TYPES)[number];
+
+/** An HTTP(S) monitor's request and assertions as read: defaults filled in, the password never. */
+export interface HttpOptions {
+  method: HttpMethod;
+  headers: Record<string, string>;
+  body: string | null;
+  expected_status: string;
+  follow_redirects: boolean;
+  verify_tls: boolean;
+  keyword: string | null;
+  keyword_mode: "present" | "absent";
+  json_path: string | null;
+  json_expected: string | null;
+  basic_auth: { username: string; password_set: boolean } | null;
+}
+
+/**
+ * The same as sent: the password is write-only (left out: the stored one is kept; ``basic_auth:
+ * null`` removes it). On PUT nested fields merge with the stored ones, so the form sends them all.
+ */
+export type HttpOptionsInput = Omit<HttpOptions, "basic_auth"> & { basic_auth: { username: string; password?: string } | null };
+
+export interface DnsOptions {
+  record_type: DnsRecordType;
+  /** ``host``, ``host:port`` or ``[v6]:port``; null: the system resolver. */
+  server: string | null;
+  /** Values that must all be in the answer; null: any answer is OK. */
+  expected: string[] | null;
+}
 
 export interface Thresholds {
   ok_ms: number | null;
@@ -26,17 +62,34 @@ export interface Monitor {
   timeout_seconds: number;
   enabled: boolean;
   agent_id: number | null;
+  /** The agent's name (viewers can't list agents); null for the server. */
+  agent_name?: string | null;
   thresholds: Thresholds;
+  /** HTTP(S) monitors only (else null). */
+  http?: HttpOptions | null;
+  /** DNS monitors only (else null). */
+  dns?: DnsOptions | null;
+  /** Heartbeats: how late past the period a ping may be before the monitor is down. */
+  grace_seconds?: number;
+  /** Heartbeats: the secret URL the job calls (null for other types). */
+  push_url?: string | null;
   status: Status;
   last_checked_at: string | null;
   last_latency_ms: number | null;
   last_details: string | null;
 }
 
-export type MonitorInput = Pick<
-  Monitor,
-  "name" | "type" | "target" | "enabled" | "agent_id" | "thresholds"
-> & { interval_seconds?: number; timeout_seconds?: number };
+/**
+ * A monitor as sent. ``timeout_seconds`` left out follows the interval (min(10, interval − 1));
+ * a heartbeat's ``target`` is "" and its ``interval_seconds`` the period the job pings in.
+ */
+export type MonitorInput = Pick<Monitor, "name" | "type" | "target" | "enabled" | "agent_id" | "thresholds"> & {
+  interval_seconds?: number;
+  timeout_seconds?: number;
+  http?: HttpOptionsInput | null;
+  dns?: DnsOptions | null;
+  grace_seconds?: number;
+};
 
 export interface Defaults {
   ok_ms: number;
@@ -46,6 +99,7 @@ export interface Defaults {
   ssl_warning_days: number;
   interval_seconds: number;
   timeout_seconds: number;
+  grace_seconds?: number;
 }
 
 export interface OverviewMonitor {
@@ -58,6 +112,9 @@ export interface OverviewMonitor {
   last_checked_at: string | null;
   last_latency_ms: number | null;
   agent_id: number | null;
+  agent_name?: string | null;
+  /** Not in the overview today; a heartbeat's row shows its period when it is. */
+  interval_seconds?: number;
 }
 
 export interface Overview {

@@ -4,7 +4,7 @@ import { useFlash } from "../lib/useFlash";
 import { api, messageOf } from "../lib/api";
 import type { BatchHistory, CheckStatus, Overview, OverviewMonitor, Status } from "../lib/types";
 import { BUCKETS_72H, chunk, fromColumns, merge, uptimeOf, type Series } from "../lib/series";
-import { STALE_EXPLANATION, STATUS_LABEL, TYPE_LABEL, formatLatency, formatPercent, formatTime, timeAgo } from "../lib/format";
+import { STALE_EXPLANATION, STATUS_LABEL, TYPE_LABEL, formatInterval, formatLatency, formatPercent, formatTime, timeAgo } from "../lib/format";
 import { usePolling } from "../lib/usePolling";
 import { metrics } from "../lib/metrics";
 import { HistoryBar, incidents } from "../components/HistoryBar";
@@ -166,7 +166,7 @@ export function Dashboard() {
       if (filter !== "all" && m.status !== filter) return false;
       if (!q) return true;
       const agent = m.agent_id ? (agentNames.get(m.agent_id) ?? "") : "server";
-      return `${m.name} ${m.target} ${m.type} ${agent}`.toLowerCase().includes(q);
+      return `${m.name} ${targetText(m)} ${m.type} ${TYPE_LABEL[m.type] ?? ""} ${agent}`.toLowerCase().includes(q);
     });
   }, [overview, filter, query, agentNames]);
 
@@ -234,7 +234,7 @@ export function Dashboard() {
           <h2>No monitors yet</h2>
           {canEdit ? (
             <>
-              <p>Add a monitor to start checking a service by ping, HTTP/HTTPS or its SSL certificate.</p>
+              <p>Add a monitor to start checking a service by ping, HTTP/HTTPS, its SSL certificate, a TCP port or a DNS record, or to hear from a cron job (heartbeat).</p>
               <Link className="button primary" to="/monitors/new">
                 Add Monitor
               </Link>
@@ -265,6 +265,12 @@ export function Dashboard() {
       )}
     </section>
   );
+}
+
+/** What the target column says: the target, or for a heartbeat (no target: the job pushes) "push" and its period when known. */
+export function targetText(m: OverviewMonitor): string {
+  if (m.type !== "heartbeat") return m.target;
+  return m.interval_seconds ? `push · every ${formatInterval(m.interval_seconds)}` : "push";
 }
 
 function Legend() {
@@ -298,10 +304,10 @@ const MonitorRow = memo(function MonitorRow({ monitor: m, series, agent }: RowPr
             {m.name}
           </Link>
           <span className="row-meta">
-            <span className="type-tag">{TYPE_LABEL[m.type]}</span>
+            <span className="type-tag">{TYPE_LABEL[m.type] ?? m.type}</span>
             {m.enabled === false && <span className="tag-paused">Paused</span>}
-            <span className="target" title={m.target}>
-              {m.target}
+            <span className={`target${m.type === "heartbeat" ? " push" : ""}`} title={m.type === "heartbeat" ? "The job calls this monitor's push URL" : m.target}>
+              {targetText(m)}
             </span>
             <span className="agent">
               <span className="visually-hidden">checked from </span>

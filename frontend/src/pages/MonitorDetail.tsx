@@ -13,6 +13,8 @@ import { UptimeHistogram } from "../components/UptimeHistogram";
 import { ConfirmDialog } from "../components/Dialog";
 import { Notice } from "../components/Notice";
 import { CheckOutcomeView } from "../components/CheckOutcomeView";
+import { CheckSettings } from "../components/CheckSettings";
+import { PushUrlPanel } from "../components/PushUrlPanel";
 import { useCanEdit } from "../lib/auth";
 
 const PERIODS: { key: UptimePeriod; label: string }[] = [
@@ -149,11 +151,15 @@ export function MonitorDetail() {
   }
 
   const isSsl = monitor.type === "ssl";
-  const okMs = monitor.thresholds.ok_ms ?? defaults?.ok_ms;
-  const degradedMs = monitor.thresholds.degraded_ms ?? defaults?.degraded_ms;
+  const heartbeat = monitor.type === "heartbeat";
+  // A heartbeat's run time is judged by its own thresholds only; the system's are network latencies.
+  const okMs = heartbeat ? monitor.thresholds.ok_ms : (monitor.thresholds.ok_ms ?? defaults?.ok_ms);
+  const degradedMs = heartbeat ? monitor.thresholds.degraded_ms : (monitor.thresholds.degraded_ms ?? defaults?.degraded_ms);
   const pages = results ? Math.max(1, Math.ceil(results.total / results.per_page)) : 1;
   const current = uptime[period];
-  const agentName = (agentId: number | null) => (agentId ? (agentNames.get(agentId) ?? `agent ${agentId}`) : "Server");
+  // Viewers can't list agents; the monitor's answer names its own agent.
+  const knownAgent = (agentId: number) => agentNames.get(agentId) ?? (agentId === monitor.agent_id ? monitor.agent_name : null) ?? null;
+  const agentName = (agentId: number | null) => (agentId ? (knownAgent(agentId) ?? `agent ${agentId}`) : "Server");
 
   return (
     <section aria-labelledby="monitor-title" className="detail">
@@ -165,17 +171,28 @@ export function MonitorDetail() {
         <div>
           <h1 id="monitor-title">{monitor.name}</h1>
           <p className="row-meta">
-            <span className="type-tag">{TYPE_LABEL[monitor.type]}</span>
-            <span className="target">{monitor.target}</span>
-            <span>every {formatInterval(monitor.interval_seconds)}</span>
-            <span>from {agentName(monitor.agent_id)}</span>
+            <span className="type-tag">{TYPE_LABEL[monitor.type] ?? monitor.type}</span>
+            {heartbeat ? (
+              <>
+                <span>expects a ping every {formatInterval(monitor.interval_seconds)}</span>
+                <span>grace {formatInterval(monitor.grace_seconds ?? 60)}</span>
+              </>
+            ) : (
+              <>
+                <span className="target">{monitor.target}</span>
+                <span>every {formatInterval(monitor.interval_seconds)}</span>
+                <span>from {agentName(monitor.agent_id)}</span>
+              </>
+            )}
           </p>
         </div>
         {canEdit && (
           <div className="actions">
-            <button type="button" className="button" onClick={testNow} disabled={testing}>
-              {testing ? "Testing…" : "Test now"}
-            </button>
+            {!heartbeat && (
+              <button type="button" className="button" onClick={testNow} disabled={testing}>
+                {testing ? "Testing…" : "Test now"}
+              </button>
+            )}
             <Link className="button" to={`/monitors/${id}/edit`}>
               Edit
             </Link>
@@ -200,9 +217,15 @@ export function MonitorDetail() {
             <p className="muted">Paused: not checked until enabled.</p>
           ) : monitor.status === "stale" ? (
             <p className="stale-note" data-testid="stale-explanation">
-              {STALE_EXPLANATION} Checked from {monitor.agent_id ? `agent ${agentNames.get(monitor.agent_id) ?? monitor.agent_id}` : "the server"} every{" "}
+              {STALE_EXPLANATION} Checked from {monitor.agent_id ? `agent ${knownAgent(monitor.agent_id) ?? monitor.agent_id}` : "the server"} every{" "}
               {formatInterval(monitor.interval_seconds)};{" "}
               {monitor.last_checked_at ? `the last result came ${timeAgo(monitor.last_checked_at)}.` : "no result has come yet."}
+            </p>
+          ) : heartbeat ? (
+            <p className="muted" data-testid="heartbeat-state">
+              {monitor.last_checked_at
+                ? `Down when no ping comes for ${formatInterval(monitor.interval_seconds)} plus ${formatInterval(monitor.grace_seconds ?? 60)} of grace.`
+                : "Waiting for the first ping."}
             </p>
           ) : (
             <p className="muted">Checks are running.</p>
@@ -216,7 +239,7 @@ export function MonitorDetail() {
               <dd title={formatDateTime(monitor.last_checked_at, true)}>{timeAgo(monitor.last_checked_at)}</dd>
             </div>
             <div>
-              <dt>Latency</dt>
+              <dt>{heartbeat ? "Run time" : "Latency"}</dt>
               <dd>{formatLatency(monitor.last_latency_ms)}</dd>
             </div>
             <div>
@@ -237,6 +260,19 @@ export function MonitorDetail() {
           </dl>
         </div>
       </div>
+
+      {heartbeat &&
+        (canEdit ? (
+          <PushUrlPanel monitor={monitor} onChange={setMonitor} />
+        ) : (
+          <section className="panel" aria-labelledby="push-title">
+            <h2 id="push-title">Push URL</h2>
+            <p className="muted" data-testid="push-hidden">
+              The job this heartbeat watches calls a secret push URL when it has run. Only admins see the URL.
+            </p>
+          </section>
+        ))}
+      <CheckSettings monitor={monitor} />
 
       <section className="panel" aria-labelledby="h72">
         <h2 id="h72">Last 72 hours</h2>
@@ -264,8 +300,9 @@ export function MonitorDetail() {
 
       {!isSsl && (
         <section className="panel" aria-labelledby="latency-title">
-          <h2 id="latency-title">Latency</h2>
-          {series ? <LatencyChart series={series} okMs={okMs} degradedMs={degradedMs} /> : <p role="status">Loading…</p>}
+          <h2 id="latency-title">{heartbeat ? "Run time" : "Latency"}</h2>
+          {heartbeat && <p className="muted small">From a call to …/start until the ping, for jobs that call both.</p>}
+          {series ? <LatencyChart series={series} okMs={okMs} degradedMs={degradedMs} what={heartbeat ? "run time" : "latency"} /> : <p role="status">Loading…</p>}
         </section>
       )}
 
@@ -291,7 +328,7 @@ export function MonitorDetail() {
                   <th scope="col">Time</th>
                   <th scope="col">Status</th>
                   <th scope="col" className="num">
-                    Latency
+                    {heartbeat ? "Run time" : "Latency"}
                   </th>
                   <th scope="col">Details</th>
                   <th scope="col">From</th>
