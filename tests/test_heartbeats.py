@@ -171,3 +171,11 @@ def test_real_processes_curl_style_ping_then_silence_goes_down(tmp_path, db_url,
     finally:
         stop(beat)
         stop(web)
+
+
+def test_heartbeat_run_time_thresholds_ignore_the_network_defaults(client):
+    """OK = 60 s alone is fine for a job's run time (the system's 200 ms degraded default is not)."""
+    created = client.post("/api/monitors", json={**HEARTBEAT, "thresholds": {"ok_ms": 60000}})
+    assert created.status_code == 201, created.get_json()
+    overview = client.get("/api/status/overview").get_json()["monitors"][0]
+    assert overview["interval_seconds"] == 3600

@@ -57,6 +57,10 @@ def validate_monitor(data: dict) -> MonitorIn:
     monitor = validate(MonitorIn, data)
     defaults = settings_store.monitoring_defaults(db.session)
     resolved = resolve(monitor.thresholds.model_dump(), defaults).as_dict()
+    if monitor.type == "heartbeat":
+        # A heartbeat's thresholds judge its run time, only when set: the system defaults (network
+        # latencies) don't apply, so only the given values must be in order (the schema checked that).
+        resolved = {}
     errors = {
         f"thresholds.{k}": f"{v} (with the system defaults filled in)"
         for k, v in check_threshold_order(resolved).items()
@@ -192,5 +196,19 @@ def regenerate_push_token(monitor_id: int):
         raise ApiError(409, "Only heartbeat monitors have a push URL.", code="not_heartbeat")
     monitor_rules.new_push_token(monitor, _secret_key())
     audit.record("monitor.push_token", f"monitor:{monitor.id}", name=monitor.name)
+    db.session.commit()
+    return jsonify(_load(monitor_id))
+
+
+@bp.post("/<int:monitor_id>/badge-key")
+@doc(
+    "Badges: a new badge key; the old badge URLs answer 404 at once",
+    response=MONITOR_SCHEMA,
+    tag="monitors",
+)
+def regenerate_badge_key(monitor_id: int):
+    monitor = get_or_404(Monitor, monitor_id, "Monitor")
+    monitor_rules.new_badge_key(monitor)
+    audit.record("monitor.badge_key", f"monitor:{monitor.id}", name=monitor.name)
     db.session.commit()
     return jsonify(_load(monitor_id))

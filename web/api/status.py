@@ -74,6 +74,7 @@ def overview():
                 "last_checked_at": iso(checked_at),
                 "last_latency_ms": latency,
                 "agent_id": agent_id,
+                "interval_seconds": interval,
                 # Viewers can't list agents: the name tells them where it is checked from.
                 "agent_name": agent_name,
             }
