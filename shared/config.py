@@ -111,6 +111,8 @@ class Config:
     #: The address users reach the web UI at (``https://status.example.com``), for links in
     #: alerts and push URLs; unset: the address of each request.
     public_url: str | None = None
+    #: Addresses or networks (CIDR) that may read /metrics without a token (Prometheus).
+    metrics_allow: tuple = ()
 
     @property
     def embedded(self) -> bool:
@@ -182,4 +184,5 @@ def load(env=None) -> Config:
         auth_proxy_header=(env.get("AUTH_PROXY_HEADER") or "").strip() or None,
         session_days=_int_env(env, "SESSION_DAYS", 14, 1, 3650),
         public_url=_public_url(env.get("PUBLIC_URL")),
+        metrics_allow=parse_networks(env.get("METRICS_ALLOW") or "", "METRICS_ALLOW"),
     )

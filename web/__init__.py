@@ -71,6 +71,10 @@ def create_app(config: config_mod.Config | None = None) -> Flask:
 
     app.register_blueprint(push.bp)
 
+    from web import metrics
+
+    app.register_blueprint(metrics.bp)  # /metrics for Prometheus
+
     spa.register(app)
     logging.getLogger(__name__).debug("web app created for %s", config_mod.redact_url(config.database_url))
     return app

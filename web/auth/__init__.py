@@ -4,6 +4,10 @@ Closed by default: a request passes only if its endpoint is in :data:`OPEN_ENDPO
 carries a session cookie, a bearer token, or (from a trusted proxy) the single-sign-on header.
 Then the role and the token's scope decide; a cookie-authenticated write must also carry the
 session's CSRF token. A new route is therefore closed unless someone opens it here, on purpose.
+
+One exception, for Prometheus: ``GET /metrics`` (:data:`METRICS_ENDPOINT`) without credentials is
+served to client addresses in ``METRICS_ALLOW`` (403 ``address_not_allowed`` from any other address
+while that is set; 401 as everywhere when it is not). With a token or a session it is like any read.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from sqlalchemy import update
 
 from shared import accounts, setup_code
 from shared import proxies as net
+from shared.metrics import address_allowed
 from shared.models import ApiToken, AuthSession, User, utcnow
 from web.auth import sessions
 from web.errors import ApiError
@@ -52,6 +57,8 @@ SELF_SERVICE = frozenset(
         "auth.totp_disable",
     }
 )
+#: Readable without credentials from the addresses in ``METRICS_ALLOW`` (see the module docstring).
+METRICS_ENDPOINT = "metrics.metrics"
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 JSON_TYPES = ("application/json",)
 
@@ -196,6 +203,10 @@ def guard():
             "or run: onlinetracker create-user NAME --role admin",
         )
     identity = _identify(cfg)
+    if identity is None and endpoint == METRICS_ENDPOINT and cfg.metrics_allow:
+        if address_allowed(client_address(), cfg.metrics_allow):
+            return None
+        raise ApiError(403, "This address may not read /metrics without a token.", code="address_not_allowed")
     if identity is None:
         raise _unauthorized("Sign in first (or send Authorization: Bearer <token>).", "login_required")
     g.identity = identity
