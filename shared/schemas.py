@@ -621,3 +621,132 @@ class TotpCodeIn(Strict):
 
 class PasswordIn(Strict):
     password: Password
+
+
+# --- Status pages (shared/status_pages.py) ---------------------------------------------------
+
+STATUS_PAGE_SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
+MAX_PAGE_MONITORS = 1000
+MAX_PAGE_GROUPS = 50
+#: Control characters other than tab and line breaks (allowed in multi-line text).
+_CONTROL_NOT_TEXT = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def _one_line_name(value: str) -> str:
+    if not value.strip():
+        raise ValueError("must not be blank")
+    if _CONTROL.search(value):
+        raise ValueError("must not contain control characters")
+    return value
+
+
+def _multi_line(value: str) -> str:
+    if _CONTROL_NOT_TEXT.search(value):
+        raise ValueError("must not contain control characters")
+    return value
+
+
+def _aware_datetime(value) -> datetime | None:
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise ValueError("must be an ISO 8601 date and time, e.g. 2027-01-31T10:00:00Z")
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        raise ValueError("must be an ISO 8601 date and time, e.g. 2027-01-31T10:00:00Z") from None
+    if parsed.tzinfo is None:
+        raise ValueError("must include a time zone, e.g. 2027-01-31T10:00:00Z")
+    if not 2000 <= parsed.year <= 9000:
+        raise ValueError("is out of range")
+    return parsed.astimezone(UTC)
+
+
+class StatusPageMonitorIn(Strict):
+    monitor_id: int = Field(ge=1, le=MAX_ID)
+    #: Shown instead of the monitor's name; omitted or null: the monitor's name.
+    display_name: Annotated[str, StringConstraints(max_length=200)] | None = None
+    #: Show the monitor's target (URL, host) on the public page.
+    show_target: bool = False
+
+    @field_validator("display_name")
+    @classmethod
+    def _display_name(cls, value: str | None) -> str | None:
+        if value is None or value == "":
+            return None
+        return _one_line_name(value)
+
+
+class StatusPageGroupIn(Strict):
+    name: Name
+    monitors: list[StatusPageMonitorIn] = Field(default_factory=list, max_length=MAX_PAGE_MONITORS)
+
+    _name = field_validator("name")(classmethod(lambda cls, v: _one_line_name(v)))
+
+
+class StatusPageIn(Strict):
+    """A public status page at ``/status/<slug>``."""
+
+    slug: Annotated[str, StringConstraints(min_length=1, max_length=64)]
+    title: Name
+    description: _text(5000) = ""
+    logo_url: Annotated[str, StringConstraints(max_length=2048)] | None = None
+    groups: list[StatusPageGroupIn] = Field(default_factory=list, max_length=MAX_PAGE_GROUPS)
+
+    @field_validator("slug")
+    @classmethod
+    def _slug(cls, value: str) -> str:
+        if not STATUS_PAGE_SLUG.match(value):
+            raise ValueError(
+                "must be 1 to 64 lowercase letters, digits or '-', starting with a letter or digit"
+            )
+        return value
+
+    _title = field_validator("title")(classmethod(lambda cls, v: _one_line_name(v)))
+    _description = field_validator("description")(classmethod(lambda cls, v: _multi_line(v)))
+
+    @field_validator("logo_url")
+    @classmethod
+    def _logo(cls, value: str | None) -> str | None:
+        if value is None or value == "":
+            return None
+        return check_url(value, ("http", "https"))
+
+    @model_validator(mode="after")
+    def _monitors(self) -> StatusPageIn:
+        errors, seen, total = {}, set(), 0
+        for g, group in enumerate(self.groups):
+            for m, entry in enumerate(group.monitors):
+                total += 1
+                if entry.monitor_id in seen:
+                    errors.setdefault(f"groups.{g}.monitors.{m}.monitor_id", "is already on this page")
+                seen.add(entry.monitor_id)
+        if total > MAX_PAGE_MONITORS:
+            errors = {"groups": f"at most {MAX_PAGE_MONITORS} monitors on one page (got {total})"}
+        if errors:
+            raise FieldErrors(errors)
+        return self
+
+
+class AnnouncementIn(Strict):
+    """A notice on a status page; ``body`` is markdown (rendered without raw HTML)."""
+
+    title: Name
+    body: _text(20000) = ""
+    severity: Literal["info", "warning", "critical", "maintenance"] = "info"
+    #: Omitted: now.
+    starts_at: datetime | None = None
+    #: Omitted or null: until deleted or given an end.
+    ends_at: datetime | None = None
+
+    _title = field_validator("title")(classmethod(lambda cls, v: _one_line_name(v)))
+    _body = field_validator("body")(classmethod(lambda cls, v: _multi_line(v)))
+    _times = field_validator("starts_at", "ends_at", mode="before")(
+        classmethod(lambda cls, v: _aware_datetime(v))
+    )
+
+    @model_validator(mode="after")
+    def _order(self) -> AnnouncementIn:
+        if self.starts_at is not None and self.ends_at is not None and self.ends_at <= self.starts_at:
+            raise FieldErrors({"ends_at": "must be after starts_at"})
+        return self

@@ -37,6 +37,8 @@ def test_open_routes_are_exactly_the_written_list(app):
         "spa.client_route",
         "spa.root",
         "static",
+        "status_page.page",
+        "status_page.page_json",
     ]
 
 

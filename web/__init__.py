@@ -45,6 +45,7 @@ def create_app(config: config_mod.Config | None = None) -> Flask:
         results,
         settings,
         status,
+        status_pages,
         tokens,
         users,
     )
@@ -59,6 +60,7 @@ def create_app(config: config_mod.Config | None = None) -> Flask:
         alerts,
         agents,
         status,
+        status_pages,
         meta,
         auth_api,
         users,
@@ -68,8 +70,10 @@ def create_app(config: config_mod.Config | None = None) -> Flask:
         app.register_blueprint(module.bp)
 
     from web import push, spa
+    from web import status_pages as public_status_pages
 
     app.register_blueprint(push.bp)
+    app.register_blueprint(public_status_pages.bp)
 
     from web import metrics
 

@@ -40,10 +40,12 @@ OPEN_ENDPOINTS = frozenset(
         "push.ping",  # heartbeats: the secret token in the URL is the credential
         "push.fail",
         "push.start",
+        "status_page.page",  # public status pages: only what their admin chose to show
+        "status_page.page_json",
     }
 )
 #: Readable by admins only, even with GET.
-ADMIN_BLUEPRINTS = frozenset({"settings", "agents", "alerts", "users", "tokens", "audit"})
+ADMIN_BLUEPRINTS = frozenset({"settings", "agents", "alerts", "users", "tokens", "audit", "status_pages"})
 #: Never reachable with a token, whatever its scope: tokens can't mint tokens or users.
 NO_TOKEN_BLUEPRINTS = frozenset({"users", "tokens"})
 #: What any signed-in user may do for their own account (viewers included); session only.
