@@ -103,6 +103,7 @@ def as_input(monitor: Monitor) -> dict:
         "http": (options or None) if monitor.type in ("http", "https") else None,
         "dns": (options or None) if monitor.type == "dns" else None,
         "grace_seconds": monitor.grace_seconds,
+        "badges": bool(monitor.badges),
     }
 
 
@@ -130,6 +131,9 @@ def apply(monitor: Monitor, data: MonitorIn, secret_key: bytes = b"") -> None:
         new_push_token(monitor, secret_key)
     elif data.type != "heartbeat":
         monitor.push_token_enc = monitor.push_token_hash = None
+    monitor.badges = data.badges
+    if data.badges and monitor.badge_key is None:
+        new_badge_key(monitor)  # off keeps the key: on again, the old embeds work again
 
 
 def new_push_token(monitor: Monitor, secret_key: bytes) -> str:
@@ -138,6 +142,22 @@ def new_push_token(monitor: Monitor, secret_key: bytes) -> str:
     monitor.push_token_enc = crypto.encrypt(secret_key, token)
     monitor.push_token_hash = sha256(token)
     return token
+
+
+def new_badge_key(monitor: Monitor) -> str:
+    """A fresh badge key (192 random bits), stored as is: it only opens the read-only badges.
+    The old badge URLs answer 404 at once."""
+    from shared.badges import new_key
+
+    monitor.badge_key = new_key()
+    return monitor.badge_key
+
+
+def badge_url(monitor: Monitor, base_url: str) -> str | None:
+    """The status badge's URL while badges are on; the other kinds replace ``status.svg``."""
+    if not monitor.badges or not monitor.badge_key:
+        return None
+    return f"{base_url.rstrip('/')}/badge/{monitor.badge_key}/status.svg"
 
 
 def push_url(monitor: Monitor, base_url: str, secret_key: bytes) -> str | None:
@@ -185,6 +205,8 @@ def serialize(
         "http": options if monitor.type in ("http", "https") else None,
         "dns": options if monitor.type == "dns" else None,
         "push_url": push_url(monitor, push_base, secret_key) if push_base else None,
+        "badge_key": monitor.badge_key if monitor.badges else None,
+        "badge_url": badge_url(monitor, push_base) if push_base else None,
         "status": status,
         "last_checked_at": iso(state.last_checked_at) if state else None,
         "last_latency_ms": state.last_latency_ms if state else None,

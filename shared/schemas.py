@@ -296,6 +296,8 @@ class MonitorIn(Strict):
     dns: DnsOptions | None = None
     #: Heartbeat: how long past the period a ping may be late before the monitor is down.
     grace_seconds: int = Field(60, ge=5, le=86400)
+    #: Public badges (``/badge/<badge_key>/<kind>.svg``); off: their URLs answer 404, the key is kept.
+    badges: bool = False
 
     @field_validator("name")
     @classmethod

@@ -29,6 +29,8 @@ def test_open_routes_are_exactly_the_written_list(app):
     assert sorted(OPEN_ENDPOINTS) == [
         "auth.login",
         "auth.setup",
+        "badges.json",
+        "badges.svg",
         "meta.healthz",
         "push.fail",
         "push.ping",

@@ -79,6 +79,10 @@ def create_app(config: config_mod.Config | None = None) -> Flask:
 
     app.register_blueprint(metrics.bp)  # /metrics for Prometheus
 
+    from web import badges as public_badges
+
+    public_badges.register(app)  # /badge/<key>/<kind>.svg|json, public
+
     spa.register(app)
     logging.getLogger(__name__).debug("web app created for %s", config_mod.redact_url(config.database_url))
     return app

@@ -40,6 +40,8 @@ OPEN_ENDPOINTS = frozenset(
         "push.ping",  # heartbeats: the secret token in the URL is the credential
         "push.fail",
         "push.start",
+        "badges.svg",  # badges: the random key in the URL is the capability (read-only numbers)
+        "badges.json",
         "status_page.page",  # public status pages: only what their admin chose to show
         "status_page.page_json",
     }
