@@ -277,3 +277,16 @@ def test_deleted_monitor_drops_off_the_page(client, anon, page):
     client.put(f"/api/status-pages/{page['page']['id']}", json={"title": "Acme"})  # clears the cache
     names = [m["name"] for m in anon.get("/status/acme.json").get_json()["groups"][0]["monitors"]]
     assert names == ["Website"]
+
+
+def test_gzip_for_clients_that_accept_it(page, anon):
+    import gzip
+    import json
+
+    plain = anon.get("/status/acme")
+    packed = anon.get("/status/acme", headers={"Accept-Encoding": "gzip, deflate"})
+    assert packed.headers["Content-Encoding"] == "gzip" and "Accept-Encoding" in packed.headers["Vary"]
+    assert gzip.decompress(packed.get_data()) == plain.get_data()
+    assert "Content-Encoding" not in plain.headers
+    packed = anon.get("/status/acme.json", headers={"Accept-Encoding": "gzip"})
+    assert json.loads(gzip.decompress(packed.get_data())) == anon.get("/status/acme.json").get_json()
