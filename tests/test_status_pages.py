@@ -290,3 +290,19 @@ def test_gzip_for_clients_that_accept_it(page, anon):
     assert "Content-Encoding" not in plain.headers
     packed = anon.get("/status/acme.json", headers={"Accept-Encoding": "gzip"})
     assert json.loads(gzip.decompress(packed.get_data())) == anon.get("/status/acme.json").get_json()
+
+
+def test_logo_is_shown_and_allowed_by_the_policy(client, anon, page):
+    r = client.put(
+        f"/api/status-pages/{page['page']['id']}",
+        json={"logo_url": "https://user:pw@cdn.example:8443/logo.png"},
+    )
+    assert r.status_code == 200, r.get_json()
+    html = anon.get("/status/acme")
+    assert '<img src="https://user:pw@cdn.example:8443/logo.png" alt="">' in html.get_data(as_text=True)
+    csp = html.headers["Content-Security-Policy"]
+    assert "img-src 'self' data: https://cdn.example:8443;" in csp and "pw" not in csp
+    assert anon.get("/status/acme.json").get_json()["logo_url"].endswith("/logo.png")
+    r = client.put(f"/api/status-pages/{page['page']['id']}", json={"logo_url": None})
+    assert r.status_code == 200 and "logo_url" not in anon.get("/status/acme.json").get_json()
+    assert "img-src 'self' data:;" in anon.get("/status/acme").headers["Content-Security-Policy"]

@@ -51,7 +51,8 @@ def _csp(view: dict) -> str:
     logo = view.get("logo_url")
     if logo:
         parts = urlsplit(logo)
-        origin = f"{parts.scheme}://{parts.netloc}".replace(";", "").replace(" ", "")
+        host = parts.netloc.rpartition("@")[2]  # never a user name or password in a header
+        origin = "".join(c for c in f"{parts.scheme}://{host}" if c.isalnum() or c in ":/.-[]")
         policy = policy.replace("img-src 'self' data:", f"img-src 'self' data: {origin}")
     return policy
 
