@@ -43,7 +43,9 @@ if _cfg.embedded:
     }
 else:
     # BROKER_VISIBILITY_TIMEOUT: seconds; the tests shorten it to see a redelivery quickly.
-    broker_transport_options = {"visibility_timeout": int(_os.environ.get("BROKER_VISIBILITY_TIMEOUT") or 120)}
+    broker_transport_options = {
+        "visibility_timeout": int(_os.environ.get("BROKER_VISIBILITY_TIMEOUT") or 120)
+    }
     # REDIS_KEY_PREFIX: several installations (or test runs) can share one Redis without seeing
     # each other's queues.
     if _os.environ.get("REDIS_KEY_PREFIX"):
