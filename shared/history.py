@@ -6,17 +6,25 @@ without filling gaps itself.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select, text
 
-from shared.buckets import DAY, FIFTEEN_MINUTES, HOUR, bucket_starts
+from shared.buckets import DAY, FIFTEEN_MINUTES, HOUR, bucket_start, bucket_starts
 from shared.models import Rollup
 from shared.status import DEGRADED, DOWN, OK, UNKNOWN
 from shared.timefmt import iso
 
 #: period → (rollup resolution read, number of those buckets, buckets merged into one answered bucket)
-PERIODS = {"24h": (HOUR, 24, 1), "week": (DAY, 7, 1), "month": (DAY, 30, 1), "year": (DAY, 364, 7)}
+PERIODS = {
+    "24h": (HOUR, 24, 1),
+    "week": (DAY, 7, 1),
+    "month": (DAY, 30, 1),
+    "90d": (DAY, 90, 1),
+    "year": (DAY, 364, 7),
+}
+#: Daily rollups are kept this long (``shared.retention``): the longest span answered.
+MAX_SPAN_DAYS = 800
 
 
 def _bucket_status(ok: int, degraded: int, down: int) -> str:
@@ -139,27 +147,76 @@ def _pg_columns(session, monitor_ids: list[int], starts: list[datetime]) -> dict
     return columns
 
 
-def uptime(session, monitor_id: int, period: str, now: datetime) -> dict:
-    resolution, count, merge = PERIODS[period]
-    starts = bucket_starts(now, resolution, count)
-    found = _rows(session, [monitor_id], resolution, starts[0])
-    buckets, total_checks, total_up = [], 0, 0
-    for i in range(0, count, merge):
+def _uptime_buckets(found: dict, monitor_id: int, starts: list[datetime], merge: int) -> dict:
+    """Uptime = (ok + degraded) / (ok + degraded + down): results inside maintenance windows
+    (``maintenance``) count neither way."""
+    buckets, total_checks, total_up, total_maintenance = [], 0, 0, 0
+    for i in range(0, len(starts), merge):
         group = starts[i : i + merge]
-        checks = up = 0
+        checks = up = held = 0
         for start in group:
             r = found.get((monitor_id, start))
             if r:
                 checks += r.ok + r.degraded + r.down
                 up += r.ok + r.degraded
+                held += r.maintenance or 0
         total_checks += checks
         total_up += up
+        total_maintenance += held
         buckets.append(
-            {"start": iso(group[0]), "uptime": round(up / checks, 6) if checks else None, "checks": checks}
+            {
+                "start": iso(group[0]),
+                "uptime": round(up / checks, 6) if checks else None,
+                "checks": checks,
+                "maintenance": held,
+            }
         )
     return {
-        "period": period,
         "uptime": round(total_up / total_checks, 6) if total_checks else None,
-        "bucket_seconds": resolution * merge,
+        "checks": total_checks,
+        "maintenance": total_maintenance,
         "buckets": buckets,
+    }
+
+
+def uptime(session, monitor_id: int, period: str, now: datetime) -> dict:
+    resolution, count, merge = PERIODS[period]
+    starts = bucket_starts(now, resolution, count)
+    found = _rows(session, [monitor_id], resolution, starts[0])
+    body = _uptime_buckets(found, monitor_id, starts, merge)
+    return {
+        "period": period,
+        "uptime": body["uptime"],
+        "checks": body["checks"],
+        "maintenance": body["maintenance"],
+        "bucket_seconds": resolution * merge,
+        "buckets": body["buckets"],
+    }
+
+
+def span_days(start: datetime, end: datetime) -> list[datetime]:
+    """The UTC days (bucket starts) that ``[start, end)`` touches: the day of ``start`` through the
+    day holding the last instant before ``end``."""
+    first = bucket_start(start, DAY).timestamp()
+    last = bucket_start(end - timedelta(microseconds=1), DAY).timestamp()
+    return [datetime.fromtimestamp(t, UTC) for t in range(int(first), int(last) + 1, DAY)]
+
+
+def uptime_span(session, monitor_id: int, start: datetime, end: datetime) -> dict:
+    """Uptime between two instants from the daily rollups: whole UTC days, from the day holding
+    ``start`` to the day holding the end (a partial day counts whole; no finer data is kept that
+    long). The caller checks ``start < end`` and the :data:`MAX_SPAN_DAYS` limit."""
+    days = span_days(start, end)
+    found = {k: v for k, v in _rows(session, [monitor_id], DAY, days[0]).items() if k[1] <= days[-1]}
+    body = _uptime_buckets(found, monitor_id, days, 1)
+    return {
+        "from": iso(start),
+        "to": iso(end),
+        "first_day": iso(days[0]),
+        "last_day": iso(days[-1]),
+        "uptime": body["uptime"],
+        "checks": body["checks"],
+        "maintenance": body["maintenance"],
+        "bucket_seconds": DAY,
+        "buckets": body["buckets"],
     }

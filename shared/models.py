@@ -174,6 +174,8 @@ class Rollup(Base):
     ok: Mapped[int] = mapped_column(Integer, default=0)
     degraded: Mapped[int] = mapped_column(Integer, default=0)
     down: Mapped[int] = mapped_column(Integer, default=0)
+    #: Results recorded inside a maintenance window: neither up nor down for uptime.
+    maintenance: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     latency_sum: Mapped[float] = mapped_column(Float, default=0.0)
     latency_count: Mapped[int] = mapped_column(Integer, default=0)
 
@@ -198,6 +200,9 @@ class MonitorState(Base):
     last_details: Mapped[str | None] = mapped_column(String(500))
     last_alert_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     ssl_warned: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: The status the alert rules last saw (``outbox.on_transition`` outside maintenance); NULL:
+    #: none yet. A state that differs from it once a maintenance window is over is announced then.
+    announced_status: Mapped[str | None] = mapped_column(String(10))
 
 
 class Setting(Base):

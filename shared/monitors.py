@@ -178,6 +178,19 @@ def public_options(monitor: Monitor) -> dict | None:
     return options
 
 
+def _in_maintenance(monitor: Monitor, now) -> bool:
+    """Read through the monitor's session (windows loaded once per session: a list of 1,000
+    monitors costs one query)."""
+    from sqlalchemy.orm import object_session
+
+    from shared import maintenance
+
+    session = object_session(monitor)
+    if session is None or monitor.id is None:
+        return False
+    return maintenance.in_maintenance(maintenance.cached(session), monitor.id, now)
+
+
 def serialize(
     monitor: Monitor,
     state: MonitorState | None,
@@ -197,6 +210,7 @@ def serialize(
         monitor.timeout_seconds,
         now or utcnow(),
         monitor.type,
+        _in_maintenance(monitor, now or utcnow()),
     )
     options = public_options(monitor)
     return {

@@ -13,6 +13,7 @@ from datetime import datetime
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from shared import maintenance
 from shared.buckets import RESOLUTIONS, bucket_start
 from shared.checks import CheckResult as Outcome
 from shared.dialect import insert as _insert
@@ -32,12 +33,18 @@ class Transition:
     at: datetime
 
 
-def _fold_into_rollups(session: Session, monitor_id: int, checked_at: datetime, outcome: Outcome) -> None:
+def _fold_into_rollups(
+    session: Session, monitor_id: int, checked_at: datetime, outcome: Outcome, in_maintenance: bool = False
+) -> None:
+    """Counted by status; inside a maintenance window as ``maintenance`` instead (neither up nor
+    down for uptime). The latency is folded in either way: the check did run."""
     has_latency = outcome.latency_ms is not None
+    counted = not in_maintenance
     counts = {
-        "ok": int(outcome.status == "ok"),
-        "degraded": int(outcome.status == "degraded"),
-        "down": int(outcome.status == "down"),
+        "ok": int(counted and outcome.status == "ok"),
+        "degraded": int(counted and outcome.status == "degraded"),
+        "down": int(counted and outcome.status == "down"),
+        "maintenance": int(in_maintenance),
         "latency_sum": outcome.latency_ms if has_latency else 0.0,
         "latency_count": int(has_latency),
     }
@@ -141,6 +148,7 @@ def record(
     )
     if inserted.rowcount != 1:
         return False, None
-    _fold_into_rollups(session, monitor.id, checked_at, outcome)
+    in_maintenance = maintenance.monitor_in_maintenance(session, monitor.id, checked_at)
+    _fold_into_rollups(session, monitor.id, checked_at, outcome, in_maintenance)
     transition = _change_state(session, monitor.id, agent_id or 0, checked_at, outcome)
     return True, transition

@@ -752,3 +752,131 @@ class AnnouncementIn(Strict):
         if self.starts_at is not None and self.ends_at is not None and self.ends_at <= self.starts_at:
             raise FieldErrors({"ends_at": "must be after starts_at"})
         return self
+
+
+# --- Maintenance windows -------------------------------------------------------------------------
+
+MAX_MAINTENANCE_MONITORS = 5000
+
+
+class MaintenanceRecurrenceIn(Strict):
+    """A recurring window: ``cron`` (5 fields, local time) or ``weekdays`` + ``time``, in ``timezone``."""
+
+    cron: Annotated[str, StringConstraints(max_length=200)] | None = None
+    weekdays: list[Annotated[str, StringConstraints(max_length=20)]] | None = Field(
+        default=None, max_length=7
+    )
+    time: Annotated[str, StringConstraints(max_length=10)] | None = None
+    duration_minutes: int
+    timezone: Annotated[str, StringConstraints(max_length=64)] = "UTC"
+
+    @field_validator("cron")
+    @classmethod
+    def _cron(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        from croniter import croniter
+
+        value = " ".join(value.split())
+        if len(value.split(" ")) != 5 or not croniter.is_valid(value):
+            raise ValueError("is not a cron expression of 5 fields (minute hour day month weekday)")
+        return value
+
+    @field_validator("weekdays")
+    @classmethod
+    def _weekdays(cls, value: list[str] | None) -> list[str] | None:
+        if value is None:
+            return None
+        from shared.maintenance import WEEKDAYS
+
+        full = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+        out = []
+        for name in value:
+            key = name.strip().lower()
+            if key not in WEEKDAYS and key not in full:
+                raise ValueError(f"unknown weekday {name!r}: use mon, tue, wed, thu, fri, sat, sun")
+            short = key[:3]
+            if short not in out:
+                out.append(short)
+        if not out:
+            raise ValueError("must name at least one weekday")
+        return out
+
+    @field_validator("time")
+    @classmethod
+    def _time(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        from shared.maintenance import parse_time
+
+        parse_time(value)
+        return value
+
+    @field_validator("duration_minutes")
+    @classmethod
+    def _duration(cls, value: int) -> int:
+        from shared.maintenance import MAX_DURATION_MINUTES
+
+        if not 1 <= value <= MAX_DURATION_MINUTES:
+            raise ValueError(f"must be between 1 and {MAX_DURATION_MINUTES} minutes (7 days)")
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, value: str) -> str:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError, OSError):
+            raise ValueError(f"unknown time zone {value!r} (use an IANA name, e.g. Europe/Berlin)") from None
+        return value
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> MaintenanceRecurrenceIn:
+        if (self.cron is None) == (self.weekdays is None):
+            raise FieldErrors({"cron": "give either cron or weekdays with time, not both or neither"})
+        if self.weekdays is not None and self.time is None:
+            raise FieldErrors({"time": "is required with weekdays"})
+        if self.cron is not None and self.time is not None:
+            raise FieldErrors({"time": "only goes with weekdays (a cron expression has its own time)"})
+        return self
+
+
+class MaintenanceIn(Strict):
+    """A maintenance window: one-off (``start``, ``end``) or ``recurrence``; for ``monitor_ids`` or
+    ``all_monitors``."""
+
+    title: Name
+    monitor_ids: list[Annotated[int, Field(ge=1, le=MAX_ID)]] | None = Field(
+        default=None, max_length=MAX_MAINTENANCE_MONITORS
+    )
+    all_monitors: bool = False
+    start: datetime | None = None
+    end: datetime | None = None
+    recurrence: MaintenanceRecurrenceIn | None = None
+
+    _title = field_validator("title")(classmethod(lambda cls, v: _one_line_name(v)))
+    _times = field_validator("start", "end", mode="before")(classmethod(lambda cls, v: _aware_datetime(v)))
+
+    @model_validator(mode="after")
+    def _rules(self) -> MaintenanceIn:
+        errors = {}
+        if self.all_monitors and self.monitor_ids is not None:
+            errors["monitor_ids"] = "give monitor_ids or all_monitors: true, not both"
+        elif not self.all_monitors and not self.monitor_ids:
+            errors["monitor_ids"] = "give a non-empty monitor_ids or all_monitors: true"
+        if self.recurrence is not None:
+            if self.start is not None or self.end is not None:
+                errors["start"] = "a recurring window has no start/end; its recurrence says when"
+        elif self.start is None or self.end is None:
+            for name in ("start", "end"):
+                if getattr(self, name) is None:
+                    errors[name] = "is required for a one-off window (or give a recurrence)"
+        elif self.end <= self.start:
+            errors["end"] = "must be after start"
+        if errors:
+            raise FieldErrors(errors)
+        if self.monitor_ids is not None:
+            self.monitor_ids = sorted(set(self.monitor_ids))
+        return self

@@ -25,6 +25,8 @@ from shared.status import STALE, UNKNOWN
 
 log = logging.getLogger(__name__)
 
+MAINTENANCE = "maintenance"
+
 MISSED_INTERVALS = 3
 #: Agents poll their monitors every 30 s (agent_gateway.agent); three polls missed is offline.
 AGENT_POLL_SECONDS = 30
@@ -57,10 +59,14 @@ def effective_status(
     timeout_seconds: int,
     now: datetime,
     monitor_type: str = "",
+    in_maintenance: bool = False,
 ) -> str:
     """The status the API shows: the stored one, or ``stale`` when the location fell silent.
-    (A heartbeat's silence is its own verdict, ``down``, judged by beat: never stale.)"""
+    (A heartbeat's silence is its own verdict, ``down``, judged by beat: never stale.) An enabled
+    monitor inside a maintenance window shows ``maintenance`` whatever its checks say."""
     status = status or UNKNOWN
+    if enabled and in_maintenance:
+        return MAINTENANCE
     if not enabled or monitor_type == "heartbeat":
         return UNKNOWN if status == STALE else status  # paused: nobody expects results
     if status == STALE:

@@ -19,7 +19,12 @@ from shared.db import first_line
 from shared.timefmt import from_epoch
 from worker import context
 from worker.dispatch import TICK_SECONDS, dispatch_once, redispatch_missing
-from worker.watchdog import SWEEP_EVERY_SECONDS, judge_heartbeats, sweep_silence
+from worker.watchdog import (
+    SWEEP_EVERY_SECONDS,
+    announce_after_maintenance,
+    judge_heartbeats,
+    sweep_silence,
+)
 
 log = logging.getLogger("onlinetracker.beat")
 _BEAT_LOCK_ID = 0x0_BEA7_0001
@@ -111,6 +116,10 @@ class DispatchScheduler(PersistentScheduler):
             self._next_silence_sweep = now + SWEEP_EVERY_SECONDS
             ids = self._guarded("silence sweep", lambda session: sweep_silence(session, from_epoch(now)))
             alert_hook.enqueue(ids or [])
+            held = self._guarded(
+                "after maintenance", lambda session: announce_after_maintenance(session, from_epoch(now))
+            )
+            alert_hook.enqueue(held or [])
         remaining = super().tick(*args, **kwargs)
         return min(remaining, max(0.05, self._next_dispatch - time.time()))
 

@@ -31,3 +31,11 @@ def judge_heartbeats(session, now) -> list[int]:
     ids = alert_hook.write_events(session, heartbeats.judge_overdue(session, now))
     session.commit()
     return ids
+
+
+def announce_after_maintenance(session, now) -> list[int]:
+    """Alerts held back by maintenance windows now over (``outbox.announce_after_maintenance``);
+    returns the event ids (committed)."""
+    ids = outbox.announce_after_maintenance(session, outbox.rules_settings(session), now)
+    session.commit()
+    return ids

@@ -24,7 +24,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
-from shared import settings_store
+from shared import maintenance, settings_store
 from shared.alerts import rules
 from shared.alerts.transports import CHANNELS, TRANSPORTS
 from shared.models import AlertEvent, Monitor, MonitorState
@@ -127,23 +127,88 @@ def on_transition(session: Session, monitor: Monitor, transition: Transition, se
     event ids, to be enqueued once the transaction has committed.
     """
     where = _state_where(monitor.id, transition.location)
+    if maintenance.monitor_in_maintenance(session, monitor.id, transition.at):
+        # Planned work: no event now, and the change is not "announced"; when the window is over,
+        # ``announce_after_maintenance`` announces whatever still differs from what was last said.
+        if transition.new == rules.DOWN:
+            session.execute(
+                update(MonitorState)
+                .where(*where)
+                .values(last_alert_at=None)
+                .execution_options(synchronize_session=False)
+            )
+        return []
     ssl_warned = bool(session.scalar(select(MonitorState.ssl_warned).where(*where)))
     decision = rules.decide(transition, monitor.type, settings, ssl_warned)
     ids = [
         write_event(session, monitor, event, transition.details, transition.location, transition.at, settings)
         for event in decision.events
     ]
-    values: dict = {}
+    values: dict = {"announced_status": transition.new}
     if decision.ssl_warned != ssl_warned:
         values["ssl_warned"] = decision.ssl_warned
     if rules.EVENT_DOWN in decision.events:
         values["last_alert_at"] = transition.at
     elif transition.new == rules.DOWN:
         values["last_alert_at"] = None  # down without an alert: reminders count from ``since``
-    if values:
-        session.execute(
-            update(MonitorState).where(*where).values(**values).execution_options(synchronize_session=False)
+    session.execute(
+        update(MonitorState).where(*where).values(**values).execution_options(synchronize_session=False)
+    )
+    return ids
+
+
+def announce_after_maintenance(session: Session, settings, now: datetime) -> list[int]:
+    """Stage the alerts held back by maintenance windows that are over; the caller commits.
+
+    One query finds the locations whose state differs from the one last announced (only a change
+    inside a window leaves them apart); each of those no longer in maintenance is announced as the
+    change from the announced state to the current one (``rules.decide``: went down inside the
+    window and is still down → "down"; came back up → "up"; went down and back up → nothing, the
+    states match). A compare-and-set on ``announced_status`` makes two sweeps announce it once.
+    """
+    rows = session.execute(
+        select(MonitorState, Monitor)
+        .join(Monitor, Monitor.id == MonitorState.monitor_id)
+        .where(
+            Monitor.enabled.is_(True),
+            MonitorState.location == func.coalesce(Monitor.agent_id, 0),
+            or_(
+                MonitorState.announced_status.is_(None), MonitorState.announced_status != MonitorState.status
+            ),
         )
+        .order_by(MonitorState.monitor_id)
+    ).all()
+    if not rows:
+        return []
+    windows = maintenance.load(session, now)
+    ids: list[int] = []
+    for state, monitor in rows:
+        if maintenance.in_maintenance(windows, monitor.id, now):
+            continue
+        announced = state.announced_status
+        seen = (
+            MonitorState.announced_status.is_(None)
+            if announced is None
+            else MonitorState.announced_status == announced
+        )
+        moved = session.execute(
+            update(MonitorState)
+            .where(*_state_where(state.monitor_id, state.location), MonitorState.status == state.status, seen)
+            .values(announced_status=state.status)
+            .execution_options(synchronize_session=False)
+        )
+        if moved.rowcount != 1:
+            continue
+        transition = Transition(
+            monitor.id,
+            state.location,
+            announced or rules.UNKNOWN,
+            state.status,
+            f"{state.last_details or state.status} (after maintenance; {state.status} since {iso(state.since)})",
+            None,
+            now,
+        )
+        ids += on_transition(session, monitor, transition, settings)
     return ids
 
 
@@ -155,6 +220,7 @@ def remind(session: Session, settings, now: datetime) -> list[int]:
     """
     if settings.alert_type != "repeated":
         return []
+    windows = maintenance.load(session, now)
     rows = session.execute(
         select(MonitorState, Monitor)
         .join(Monitor, Monitor.id == MonitorState.monitor_id)
@@ -168,7 +234,9 @@ def remind(session: Session, settings, now: datetime) -> list[int]:
     ).all()
     ids = []
     for state, monitor in rows:
-        if not rules.reminder_due(state, settings, now):
+        if not rules.reminder_due(state, settings, now) or maintenance.in_maintenance(
+            windows, monitor.id, now
+        ):
             continue
         seen = (
             MonitorState.last_alert_at.is_(None)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 from flask import Blueprint, jsonify, request
 from sqlalchemy import func, select
 
@@ -95,14 +97,51 @@ def batch_history():
     return jsonify(body)
 
 
+def _instant(name: str):
+    raw = request.args.get(name, "")
+    try:
+        parsed = datetime.fromisoformat(raw.replace("Z", "+00:00") if raw.endswith("Z") else raw)
+    except ValueError:
+        raise ApiError(
+            422, f"{name} is not an ISO 8601 date and time.", {name: "e.g. 2027-01-31T00:00:00Z"}
+        ) from None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=UTC)  # a bare date or time: UTC
+    if not 2000 <= parsed.year <= 9000:
+        raise ApiError(422, f"{name} is out of range.", {name: "is out of range"})
+    return parsed.astimezone(UTC)
+
+
 @bp.get("/<int:monitor_id>/uptime")
 @doc(
-    "Uptime for 24h (hourly buckets), week and month (daily), year (weekly)",
-    params={"period": {"type": "string", "enum": list(history.PERIODS)}},
+    "Uptime for 24h (hourly buckets), week, month and 90d (daily), year (weekly); or between "
+    "from and to (ISO 8601, UTC when no offset is given; whole UTC days from the daily rollups, "
+    f"at most {history.MAX_SPAN_DAYS} days). Results inside maintenance windows count neither way.",
+    params={
+        "period": {"type": "string", "enum": list(history.PERIODS)},
+        "from": {"type": "string", "format": "date-time"},
+        "to": {"type": "string", "format": "date-time"},
+    },
     tag="history",
 )
 def monitor_uptime(monitor_id: int):
     get_or_404(Monitor, monitor_id, "Monitor")
+    if "from" in request.args or "to" in request.args:
+        if "period" in request.args:
+            raise ApiError(422, "Give period or from/to, not both.", {"period": "not with from/to"})
+        missing = {n: "is required with from/to" for n in ("from", "to") if n not in request.args}
+        if missing:
+            raise ApiError(422, "An uptime span needs both from and to.", missing)
+        start, end = _instant("from"), _instant("to")
+        if start >= end:
+            raise ApiError(422, "from must be before to.", {"to": "must be after from"})
+        if end - start > timedelta(days=history.MAX_SPAN_DAYS):
+            raise ApiError(
+                422,
+                f"An uptime span is at most {history.MAX_SPAN_DAYS} days (daily rollups are kept that long).",
+                {"from": f"at most {history.MAX_SPAN_DAYS} days before to"},
+            )
+        return jsonify(history.uptime_span(db.session, monitor_id, start, end))
     period = request.args.get("period", "24h")
     if period not in history.PERIODS:
         raise ApiError(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, jsonify
 from sqlalchemy import and_, func, select
 
+from shared import maintenance
 from shared.models import Agent, Monitor, MonitorState, utcnow
 from shared.staleness import effective_status
 from shared.timefmt import iso
@@ -43,9 +44,10 @@ def overview():
         .outerjoin(Agent, Agent.id == Monitor.agent_id)
         .order_by(Monitor.id)
     ).all()
-    counts = {"ok": 0, "degraded": 0, "down": 0, "unknown": 0, "stale": 0}
+    counts = {"ok": 0, "degraded": 0, "down": 0, "unknown": 0, "stale": 0, "maintenance": 0}
     items = []
     now = utcnow()
+    in_maintenance = maintenance.covered(maintenance.load(db.session, now), [r[0] for r in rows], now)
     for (
         mid,
         name,
@@ -61,7 +63,9 @@ def overview():
         changed,
         agent_name,
     ) in rows:
-        status = effective_status(status, enabled, checked_at, changed, interval, timeout, now, mtype)
+        status = effective_status(
+            status, enabled, checked_at, changed, interval, timeout, now, mtype, mid in in_maintenance
+        )
         counts[status] = counts.get(status, 0) + 1
         items.append(
             {

@@ -47,7 +47,9 @@ OPEN_ENDPOINTS = frozenset(
     }
 )
 #: Readable by admins only, even with GET.
-ADMIN_BLUEPRINTS = frozenset({"settings", "agents", "alerts", "users", "tokens", "audit", "status_pages"})
+ADMIN_BLUEPRINTS = frozenset(
+    {"settings", "agents", "alerts", "users", "tokens", "audit", "status_pages", "maintenance"}
+)
 #: Never reachable with a token, whatever its scope: tokens can't mint tokens or users.
 NO_TOKEN_BLUEPRINTS = frozenset({"users", "tokens"})
 #: What any signed-in user may do for their own account (viewers included); session only.
