@@ -21,7 +21,9 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from croniter import croniter
+from croniter import CroniterBadCronError, CroniterBadDateError, croniter
+
+CRON_ERRORS = (CroniterBadCronError, CroniterBadDateError, ValueError, KeyError)
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 MAX_DURATION_MINUTES = 7 * 24 * 60
@@ -83,7 +85,10 @@ def _starts_between(recurrence: dict, lo: datetime, hi: datetime) -> list[dateti
     if recurrence.get("cron"):
         it = croniter(recurrence["cron"], first)
         while True:
-            naive = it.get_next(datetime)
+            try:
+                naive = it.get_next(datetime)
+            except CRON_ERRORS:  # fires no more (the API refuses those; never fail a recording)
+                break
             if naive > last:
                 break
             found.add(_localize(naive, zone))
@@ -115,7 +120,10 @@ def _latest_start(recurrence: dict, at: datetime) -> datetime | None:
     if recurrence.get("cron"):
         it = croniter(recurrence["cron"], _local_naive(at, zone) + _SLACK)
         for _ in range(100_000):
-            naive = it.get_prev(datetime)
+            try:
+                naive = it.get_prev(datetime)
+            except CRON_ERRORS:
+                return None
             start = _localize(naive, zone)
             if start <= at:
                 return start

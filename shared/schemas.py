@@ -780,6 +780,12 @@ class MaintenanceRecurrenceIn(Strict):
         value = " ".join(value.split())
         if len(value.split(" ")) != 5 or not croniter.is_valid(value):
             raise ValueError("is not a cron expression of 5 fields (minute hour day month weekday)")
+        from shared.maintenance import CRON_ERRORS
+
+        try:
+            croniter(value, datetime(2027, 1, 1)).get_next(datetime)
+        except CRON_ERRORS:
+            raise ValueError("never fires (e.g. 30 February)") from None
         return value
 
     @field_validator("weekdays")

@@ -255,3 +255,11 @@ def test_rollover_of_the_length_is_elapsed_time():
     [(start, end)] = maintenance.occurrences(window, utc(2027, 10, 30), utc(2027, 11, 1))
     assert (start, end) == (utc(2027, 10, 30, 23), utc(2027, 10, 31, 2))
     assert end - start == timedelta(hours=3)
+
+
+def test_a_cron_that_never_fires_is_never_active_and_never_raises():
+    # The API refuses these; a stored one (older data) must still not break recording.
+    window = recurring({"cron": "0 0 30 2 *", "duration_minutes": 60, "timezone": "UTC"})
+    assert maintenance.in_maintenance([window], 1, utc(2027, 3, 1)) is False
+    assert maintenance.occurrences(window, utc(2027, 1, 1), utc(2027, 12, 31)) == []
+    assert maintenance.upcoming(window, utc(2027, 1, 1)) == []

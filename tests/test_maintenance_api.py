@@ -122,6 +122,11 @@ BAD = [
         "recurrence.cron",
     ),
     (
+        "cron never fires",
+        {"title": "x", "all_monitors": True, "recurrence": {"cron": "0 0 30 2 *", "duration_minutes": 5}},
+        "recurrence.cron",
+    ),
+    (
         "unknown weekday",
         {"title": "x", "all_monitors": True, "recurrence": {**WEEKLY, "weekdays": ["mon", "funday"]}},
         "recurrence.weekdays",
