@@ -5,6 +5,8 @@
 import type {
   Agent,
   AlertEvent,
+  Announcement,
+  AnnouncementInput,
   ApiToken,
   AuditPage,
   BatchHistory,
@@ -21,6 +23,8 @@ import type {
   ResultsPage,
   Role,
   Settings,
+  StatusPage,
+  StatusPageInput,
   TokenScope,
   TotpSetup,
   Uptime,
@@ -186,6 +190,18 @@ export const api = {
   createToken: (name: string, scope: TokenScope, expiresAt: string | null) =>
     request<NewApiToken>("POST", "/api/tokens", expiresAt ? { name, scope, expires_at: expiresAt } : { name, scope }),
   revokeToken: (id: number) => request<unknown>("DELETE", `/api/tokens/${id}`),
+  // Status pages
+  statusPages: () => request<StatusPage[]>("GET", "/api/status-pages"),
+  createStatusPage: (input: StatusPageInput) => request<StatusPage>("POST", "/api/status-pages", input),
+  updateStatusPage: (id: number, input: StatusPageInput) => request<StatusPage>("PUT", `/api/status-pages/${id}`, input),
+  deleteStatusPage: (id: number) => request<unknown>("DELETE", `/api/status-pages/${id}`),
+  announcements: (pageId: number) => request<Announcement[]>("GET", `/api/status-pages/${pageId}/announcements`),
+  createAnnouncement: (pageId: number, input: AnnouncementInput) =>
+    request<Announcement>("POST", `/api/status-pages/${pageId}/announcements`, input),
+  updateAnnouncement: (pageId: number, id: number, input: AnnouncementInput) =>
+    request<Announcement>("PUT", `/api/status-pages/${pageId}/announcements/${id}`, input),
+  deleteAnnouncement: (pageId: number, id: number) =>
+    request<unknown>("DELETE", `/api/status-pages/${pageId}/announcements/${id}`),
   audit: (before: number | null, limit = 50) =>
     request<AuditPage>("GET", `/api/audit?limit=${limit}${before !== null ? `&before=${before}` : ""}`),
 };

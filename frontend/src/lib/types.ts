@@ -339,3 +339,53 @@ export interface AuditPage {
   items: AuditEntry[];
   next_before: number | null;
 }
+
+// Status pages (public /status/<slug>) and their announcements.
+
+export interface StatusPageMonitor {
+  monitor_id: number;
+  /** Shown instead of the monitor's name; null: the monitor's name. */
+  display_name: string | null;
+  show_target: boolean;
+}
+
+export interface StatusPageGroup {
+  name: string;
+  monitors: StatusPageMonitor[];
+}
+
+export interface StatusPageInput {
+  slug: string;
+  title: string;
+  description: string;
+  logo_url: string | null;
+  groups: StatusPageGroup[];
+}
+
+export interface StatusPage extends StatusPageInput {
+  id: number;
+  /** The public address, "/status/<slug>". */
+  url: string;
+  created_at: string;
+  updated_at: string;
+}
+
+export type AnnouncementSeverity = "info" | "warning" | "critical" | "maintenance";
+
+export interface AnnouncementInput {
+  title: string;
+  /** Markdown (rendered without raw HTML on the public page). */
+  body: string;
+  severity: AnnouncementSeverity;
+  /** Omitted: now. */
+  starts_at?: string | null;
+  /** null: until deleted. */
+  ends_at: string | null;
+}
+
+export interface Announcement extends AnnouncementInput {
+  id: number;
+  page_id: number;
+  starts_at: string;
+  created_at: string;
+}

@@ -5,11 +5,13 @@ import { AgentsTab } from "./settings/AgentsTab";
 import { UsersTab } from "./settings/UsersTab";
 import { TokensTab } from "./settings/TokensTab";
 import { AuditTab } from "./settings/AuditTab";
+import { StatusPagesTab } from "./settings/StatusPagesTab";
 
 const TABS = [
   { key: "monitoring", label: "Monitoring", Component: MonitoringTab },
   { key: "alerts", label: "Alerts", Component: AlertsTab },
   { key: "agents", label: "Agents", Component: AgentsTab },
+  { key: "status-pages", label: "Status pages", Component: StatusPagesTab },
   { key: "users", label: "Users", Component: UsersTab },
   { key: "tokens", label: "API tokens", Component: TokensTab },
   { key: "audit", label: "Audit", Component: AuditTab },
