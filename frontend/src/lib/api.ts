@@ -155,6 +155,10 @@ export const api = {
   testSaved: (id: number) => request<CheckOutcome>("POST", `/api/monitors/${id}/test`),
   /** Heartbeats: a new secret push URL (the old one stops working at once); answers the monitor. */
   regeneratePushUrl: (id: number) => request<Monitor>("POST", `/api/monitors/${id}/push-token`),
+  /** Badges on or off (a partial PUT); answers the monitor with its badge_url when on. */
+  setBadges: (id: number, badges: boolean) => request<Monitor>("PUT", `/api/monitors/${id}`, { badges }),
+  /** A new badge key: the old badge URLs answer 404 at once; answers the monitor. */
+  regenerateBadgeKey: (id: number) => request<Monitor>("POST", `/api/monitors/${id}/badge-key`),
   agents: () => request<Agent[]>("GET", "/api/agents"),
   setAgentApproved: (id: number, approved: boolean) =>
     request<Agent>("PUT", `/api/agents/${id}/approve`, { approved }),

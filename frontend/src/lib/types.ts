@@ -73,6 +73,12 @@ export interface Monitor {
   grace_seconds?: number;
   /** Heartbeats: the secret URL the job calls (null for other types). */
   push_url?: string | null;
+  /** Public badges (/badge/<key>/<kind>.svg) on or off. */
+  badges?: boolean;
+  /** The badge key while badges are on (else null). */
+  badge_key?: string | null;
+  /** The status badge's absolute URL while badges are on (else null). */
+  badge_url?: string | null;
   status: Status;
   last_checked_at: string | null;
   last_latency_ms: number | null;

@@ -15,6 +15,7 @@ import { Notice } from "../components/Notice";
 import { CheckOutcomeView } from "../components/CheckOutcomeView";
 import { CheckSettings } from "../components/CheckSettings";
 import { PushUrlPanel } from "../components/PushUrlPanel";
+import { BadgesPanel } from "../components/BadgesPanel";
 import { useCanEdit } from "../lib/auth";
 
 const PERIODS: { key: UptimePeriod; label: string }[] = [
@@ -273,6 +274,7 @@ export function MonitorDetail() {
           </section>
         ))}
       <CheckSettings monitor={monitor} />
+      {canEdit && <BadgesPanel monitor={monitor} onChange={setMonitor} />}
 
       <section className="panel" aria-labelledby="h72">
         <h2 id="h72">Last 72 hours</h2>
