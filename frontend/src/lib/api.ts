@@ -145,6 +145,9 @@ export const api = {
     request<MonitorHistory>("GET", `/api/monitors/${id}/history?hours=${hours}`),
   uptime: (id: number, period: UptimePeriod) =>
     request<Uptime>("GET", `/api/monitors/${id}/uptime?period=${period}`),
+  /** Uptime between two instants (ISO; whole UTC days from the daily rollups, at most 800 days). */
+  uptimeSpan: (id: number, from: string, to: string) =>
+    request<Uptime>("GET", `/api/monitors/${id}/uptime?from=${encodeURIComponent(from)}&to=${encodeURIComponent(to)}`),
   results: (id: number, page: number, perPage: number) =>
     request<ResultsPage>("GET", `/api/monitors/${id}/results?page=${page}&per_page=${perPage}`),
   defaults: () => request<Defaults>("GET", "/api/monitors/defaults"),

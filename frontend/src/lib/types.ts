@@ -187,11 +187,20 @@ export interface ResultsPage {
   total: number;
 }
 
-export type UptimePeriod = "24h" | "week" | "month" | "year";
+export type UptimePeriod = "24h" | "week" | "month" | "90d" | "year";
 
+/** GET /api/monitors/<id>/uptime: by ``period``, or between ``from`` and ``to`` (whole UTC days). */
 export interface Uptime {
-  period: UptimePeriod;
+  /** Set for a period; a from/to span has from, to, first_day and last_day instead. */
+  period?: UptimePeriod;
+  from?: string;
+  to?: string;
+  first_day?: string;
+  last_day?: string;
   uptime: number | null;
+  checks?: number;
+  /** Results inside maintenance windows (counted neither way). */
+  maintenance?: number;
   bucket_seconds?: number;
   buckets: { start: string; uptime: number | null; checks: number }[];
 }

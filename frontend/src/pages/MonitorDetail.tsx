@@ -17,11 +17,13 @@ import { CheckSettings } from "../components/CheckSettings";
 import { PushUrlPanel } from "../components/PushUrlPanel";
 import { BadgesPanel } from "../components/BadgesPanel";
 import { useCanEdit } from "../lib/auth";
+import { UptimeRange } from "../components/UptimeRange";
 
 const PERIODS: { key: UptimePeriod; label: string }[] = [
   { key: "24h", label: "24 hours" },
   { key: "week", label: "Week" },
   { key: "month", label: "Month" },
+  { key: "90d", label: "90 days" },
   { key: "year", label: "Year" },
 ];
 const PER_PAGE = [25, 50, 100, 250];
@@ -42,7 +44,7 @@ export function MonitorDetail() {
   const [error, setError] = useState<string | null>(null);
   const [series, setSeries] = useState<Series | undefined>();
   const [uptime, setUptime] = useState<Partial<Record<UptimePeriod, Uptime>>>({});
-  const [period, setPeriod] = useState<UptimePeriod>("24h");
+  const [period, setPeriod] = useState<UptimePeriod | "custom">("24h");
   const [results, setResults] = useState<ResultsPage | null>(null);
   const [agentNames, setAgentNames] = useState<Map<number, string>>(new Map());
   const [defaults, setDefaults] = useState<Defaults | null>(null);
@@ -73,7 +75,7 @@ export function MonitorDetail() {
       ...PERIODS.map((p) => api.uptime(id, p.key)),
     ]);
     setSeries(fromBuckets(history.buckets, BUCKETS_72H));
-    setUptime(Object.fromEntries(periods.map((u) => [u.period, u])));
+    setUptime(Object.fromEntries(periods.map((u, i) => [PERIODS[i].key, u])));
   }, [id]);
 
   const loadResults = useCallback(async () => {
@@ -157,7 +159,7 @@ export function MonitorDetail() {
   const okMs = heartbeat ? monitor.thresholds.ok_ms : (monitor.thresholds.ok_ms ?? defaults?.ok_ms);
   const degradedMs = heartbeat ? monitor.thresholds.degraded_ms : (monitor.thresholds.degraded_ms ?? defaults?.degraded_ms);
   const pages = results ? Math.max(1, Math.ceil(results.total / results.per_page)) : 1;
-  const current = uptime[period];
+  const current = period === "custom" ? null : uptime[period];
   // Viewers can't list agents; the monitor's answer names its own agent.
   const knownAgent = (agentId: number) => agentNames.get(agentId) ?? (agentId === monitor.agent_id ? monitor.agent_name : null) ?? null;
   const agentName = (agentId: number | null) => (agentId ? (knownAgent(agentId) ?? `agent ${agentId}`) : "Server");
@@ -295,9 +297,12 @@ export function MonitorDetail() {
                 {p.label}
               </button>
             ))}
+            <button type="button" aria-pressed={period === "custom"} onClick={() => setPeriod("custom")}>
+              Custom
+            </button>
           </div>
         </div>
-        {current ? <UptimeHistogram data={current} /> : <p role="status">Loading…</p>}
+        {period === "custom" ? <UptimeRange monitorId={id} /> : current ? <UptimeHistogram data={current} /> : <p role="status">Loading…</p>}
       </section>
 
       {!isSsl && (
