@@ -1,5 +1,5 @@
 import type { Status } from "../lib/types";
-import { STALE_EXPLANATION, STATUS_LABEL } from "../lib/format";
+import { MAINTENANCE_EXPLANATION, STALE_EXPLANATION, STATUS_LABEL } from "../lib/format";
 
 /** A status told by an icon shape and a word, not colour alone. */
 export function StatusIcon({ status, size = 16 }: { status: Status; size?: number }) {
@@ -35,6 +35,14 @@ export function StatusIcon({ status, size = 16 }: { status: Status; size?: numbe
           <path d="M8 3.6V8l3 2" stroke="#fff" strokeWidth="1.8" fill="none" strokeLinecap="round" strokeLinejoin="round" />
         </svg>
       );
+    case "maintenance":
+      // A wrench: planned work, alerts held back.
+      return (
+        <svg {...common}>
+          <rect x="0.5" y="0.5" width="15" height="15" rx="7.5" fill="currentColor" />
+          <path d="M10.6 4.2a2.4 2.4 0 0 0-3 3L4.3 10.5a1 1 0 0 0 1.4 1.4L9 8.6a2.4 2.4 0 0 0 3-3l-1.3 1.3-1.4-.3-.3-1.4z" fill="#fff" />
+        </svg>
+      );
     default:
       return (
         <svg {...common}>
@@ -47,7 +55,7 @@ export function StatusIcon({ status, size = 16 }: { status: Status; size?: numbe
 /** The status as icon and word; a stale one says why when hovered (its pages say it in text too). */
 export function StatusBadge({ status }: { status: Status }) {
   return (
-    <span className={`badge s-${status}`} data-status={status} title={status === "stale" ? STALE_EXPLANATION : undefined}>
+    <span className={`badge s-${status}`} data-status={status} title={status === "stale" ? STALE_EXPLANATION : status === "maintenance" ? MAINTENANCE_EXPLANATION : undefined}>
       <StatusIcon status={status} />
       <span>{STATUS_LABEL[status]}</span>
     </span>

@@ -11,6 +11,8 @@ import type {
   AuditPage,
   BatchHistory,
   ChannelResult,
+  MaintenanceInput,
+  MaintenanceWindow,
   CheckOutcome,
   Defaults,
   Me,
@@ -197,6 +199,11 @@ export const api = {
   createToken: (name: string, scope: TokenScope, expiresAt: string | null) =>
     request<NewApiToken>("POST", "/api/tokens", expiresAt ? { name, scope, expires_at: expiresAt } : { name, scope }),
   revokeToken: (id: number) => request<unknown>("DELETE", `/api/tokens/${id}`),
+  // Maintenance windows
+  maintenanceWindows: () => request<MaintenanceWindow[]>("GET", "/api/maintenance"),
+  createMaintenance: (input: MaintenanceInput) => request<MaintenanceWindow>("POST", "/api/maintenance", input),
+  deleteMaintenance: (id: number) => request<unknown>("DELETE", `/api/maintenance/${id}`),
+
   // Status pages
   statusPages: () => request<StatusPage[]>("GET", "/api/status-pages"),
   createStatusPage: (input: StatusPageInput) => request<StatusPage>("POST", "/api/status-pages", input),

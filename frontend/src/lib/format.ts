@@ -7,10 +7,14 @@ export const STATUS_LABEL: Record<Status, string> = {
   down: "Down",
   unknown: "No data",
   stale: "Stale",
+  maintenance: "Maintenance",
 };
 
 /** Why a monitor is ``stale``: its tooltip, and the explanation on its page and the dashboard. */
 export const STALE_EXPLANATION = "No result for 3 intervals — are the workers, beat or the agent running?";
+
+/** What ``maintenance`` means (its tooltip). */
+export const MAINTENANCE_EXPLANATION = "In a planned maintenance window: alerts are held back and uptime leaves this time out.";
 
 export const ALERT_EVENT_LABEL: Record<AlertEventKind, string> = {
   down: "Down",

@@ -3,10 +3,11 @@
 /** What one check, one result or one history bucket says. */
 export type CheckStatus = "ok" | "degraded" | "down" | "unknown";
 /**
- * What a monitor is now: a check's status, or ``stale`` when its location recorded nothing for 3
+ * What a monitor is now: a check's status, ``maintenance`` inside a maintenance window (whatever
+ * its checks say), or ``stale`` when its location recorded nothing for 3
  * intervals plus the timeout (workers, beat or the agent not running). Computed by the server on read.
  */
-export type Status = CheckStatus | "stale";
+export type Status = CheckStatus | "stale" | "maintenance";
 export type MonitorType = "ping" | "http" | "https" | "ssl" | "tcp" | "dns" | "heartbeat";
 
 export const HTTP_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"] as const;
@@ -130,6 +131,8 @@ export interface Overview {
   down: number;
   unknown: number;
   stale: number;
+  /** Monitors inside a maintenance window now. */
+  maintenance?: number;
   monitors: OverviewMonitor[];
 }
 
@@ -403,4 +406,38 @@ export interface Announcement extends AnnouncementInput {
   page_id: number;
   starts_at: string;
   created_at: string;
+}
+
+// Maintenance windows (/api/maintenance).
+
+export type Weekday = "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun";
+
+/** A recurring window: ``cron`` (5 fields, local time) or ``weekdays`` + ``time`` ("HH:MM"), in ``timezone``. */
+export interface MaintenanceRecurrence {
+  cron?: string;
+  weekdays?: Weekday[];
+  time?: string;
+  duration_minutes: number;
+  timezone: string;
+}
+
+export interface MaintenanceInput {
+  title: string;
+  /** null with ``all_monitors``. */
+  monitor_ids: number[] | null;
+  all_monitors: boolean;
+  /** One-off windows; null for recurring ones. */
+  start: string | null;
+  end: string | null;
+  recurrence: MaintenanceRecurrence | null;
+}
+
+export interface MaintenanceWindow extends MaintenanceInput {
+  id: number;
+  /** Inside the window now. */
+  active: boolean;
+  /** The next occurrences (up to 3; the current one first while active). */
+  next: { start: string; end: string }[];
+  created_at: string;
+  updated_at: string;
 }

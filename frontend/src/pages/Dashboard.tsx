@@ -22,7 +22,7 @@ const FEW = 100;
 /** Monitors added after the first load are asked for by id, a bounded number per URL. */
 const IDS_PER_REQUEST = 300;
 
-const FILTERS: (Status | "all")[] = ["all", "ok", "degraded", "down", "stale", "unknown"];
+const FILTERS: (Status | "all")[] = ["all", "ok", "degraded", "down", "stale", "maintenance", "unknown"];
 
 export function Dashboard() {
   // Agent names come from the agents list, which only admins may read; viewers see "agent 5".
@@ -207,7 +207,7 @@ export function Dashboard() {
       )}
 
       <div className="counts" role="group" aria-label="Filter monitors by status">
-        {FILTERS.map((key) => {
+        {FILTERS.filter((key) => key !== "maintenance" || overview.maintenance !== undefined).map((key) => {
           const count = key === "all" ? overview.total : (overview[key] ?? 0);
           return (
             <button

@@ -218,6 +218,10 @@ export function MonitorDetail() {
           </div>
           {!monitor.enabled ? (
             <p className="muted">Paused: not checked until enabled.</p>
+          ) : monitor.status === "maintenance" ? (
+            <p className="muted" data-testid="maintenance-note">
+              In a planned maintenance window: checks go on, alerts are held back and uptime leaves this time out.
+            </p>
           ) : monitor.status === "stale" ? (
             <p className="stale-note" data-testid="stale-explanation">
               {STALE_EXPLANATION} Checked from {monitor.agent_id ? `agent ${knownAgent(monitor.agent_id) ?? monitor.agent_id}` : "the server"} every{" "}

@@ -6,11 +6,13 @@ import { UsersTab } from "./settings/UsersTab";
 import { TokensTab } from "./settings/TokensTab";
 import { AuditTab } from "./settings/AuditTab";
 import { StatusPagesTab } from "./settings/StatusPagesTab";
+import { MaintenanceTab } from "./settings/MaintenanceTab";
 
 const TABS = [
   { key: "monitoring", label: "Monitoring", Component: MonitoringTab },
   { key: "alerts", label: "Alerts", Component: AlertsTab },
   { key: "agents", label: "Agents", Component: AgentsTab },
+  { key: "maintenance", label: "Maintenance", Component: MaintenanceTab },
   { key: "status-pages", label: "Status pages", Component: StatusPagesTab },
   { key: "users", label: "Users", Component: UsersTab },
   { key: "tokens", label: "API tokens", Component: TokensTab },
