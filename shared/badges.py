@@ -141,18 +141,9 @@ def badge_data(session, key: str, kind: str, now: datetime) -> Badge | None:
         return None
     monitor, state = row
     if kind == "status":
-        from shared.staleness import effective_status
+        from shared.monitors import status_of
 
-        status = effective_status(
-            state.status if state else None,
-            monitor.enabled,
-            state.last_checked_at if state else None,
-            monitor.updated_at,
-            monitor.interval_seconds,
-            monitor.timeout_seconds,
-            now,
-            monitor.type,
-        )
+        status = status_of(monitor, state, now)
         word, color = STATUS_WORDS.get(status, (status, "lightgrey"))
         return Badge(monitor.name, word, color)
     if kind.startswith("uptime-"):

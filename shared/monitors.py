@@ -191,6 +191,24 @@ def _in_maintenance(monitor: Monitor, now) -> bool:
     return maintenance.in_maintenance(maintenance.cached(session), monitor.id, now)
 
 
+def status_of(monitor: Monitor, state: MonitorState | None, now) -> str:
+    """The status everyone shows for a monitor (API, badges, status pages): the stored one, or
+    ``stale`` / ``maintenance`` as ``shared.staleness.effective_status`` decides."""
+    from shared.staleness import effective_status
+
+    return effective_status(
+        state.status if state else None,
+        monitor.enabled,
+        state.last_checked_at if state else None,
+        monitor.updated_at,
+        monitor.interval_seconds,
+        monitor.timeout_seconds,
+        now,
+        monitor.type,
+        _in_maintenance(monitor, now),
+    )
+
+
 def serialize(
     monitor: Monitor,
     state: MonitorState | None,
@@ -199,19 +217,7 @@ def serialize(
     push_base: str | None = None,
     secret_key: bytes = b"",
 ) -> dict:
-    from shared.staleness import effective_status
-
-    status = effective_status(
-        state.status if state else None,
-        monitor.enabled,
-        state.last_checked_at if state else None,
-        monitor.updated_at,
-        monitor.interval_seconds,
-        monitor.timeout_seconds,
-        now or utcnow(),
-        monitor.type,
-        _in_maintenance(monitor, now or utcnow()),
-    )
+    status = status_of(monitor, state, now or utcnow())
     options = public_options(monitor)
     return {
         "id": monitor.id,

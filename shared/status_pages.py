@@ -4,7 +4,7 @@ A page shows only the monitors its admin chose, under their display names; a mon
 shown only when its entry says ``show_target``. Nothing else about a monitor (type, agent, details,
 thresholds, id) ever reaches the public view.
 
-**Cache.** A public view is built by :func:`build_view` with four queries (page, monitors with
+**Cache.** A public view is built by :func:`build_view` with five queries (maintenance windows, page, monitors with
 their states, 90 days of daily rollups, announcements) and then served from :class:`ViewCache`,
 one per process, for at most :data:`CACHE_SECONDS`. So each web worker process asks the database
 at most once per page every 30 s, however many people read the page. An admin change clears the
@@ -25,7 +25,7 @@ from sqlalchemy import and_, func, or_, select
 
 from shared.buckets import DAY, bucket_starts
 from shared.models import Announcement, Monitor, MonitorState, Rollup, StatusPage
-from shared.staleness import effective_status
+from shared.monitors import status_of
 from shared.timefmt import iso
 
 #: How long a built view is served before it is built again (seconds, per process).
@@ -189,7 +189,7 @@ def _overall(states: list[str], maintenance: bool) -> str:
 
 
 def build_view(session, slug: str, now: datetime | None = None) -> dict | None:
-    """The public view of a page (``None`` for an unknown slug): four queries whatever its size."""
+    """The public view of a page (``None`` for an unknown slug): five queries whatever its size (the fifth: maintenance windows)."""
     now = now or datetime.now(UTC)
     page = session.execute(select(StatusPage).where(StatusPage.slug == slug)).scalar_one_or_none()
     if page is None:
@@ -237,16 +237,7 @@ def build_view(session, slug: str, now: datetime | None = None) -> dict | None:
             if found is None:
                 continue  # deleted since the page was saved
             monitor, state = found
-            status = effective_status(
-                state.status if state else None,
-                monitor.enabled,
-                state.last_checked_at if state else None,
-                monitor.updated_at,
-                monitor.interval_seconds,
-                monitor.timeout_seconds,
-                now,
-                monitor.type,
-            )
+            status = status_of(monitor, state, now)
             public_state = _PUBLIC_STATE.get(status, "unknown") if monitor.enabled else "unknown"
             states.append(public_state)
             days, checks, up = [], 0, 0
