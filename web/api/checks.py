@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from flask import Blueprint, current_app, jsonify
+from flask import Blueprint, current_app, jsonify, request
 
 from shared import monitors as monitor_rules
 from shared import settings_store
@@ -13,7 +13,7 @@ from shared.models import Monitor, utcnow
 from shared.schemas import MonitorIn
 from shared.timefmt import iso
 from web.api import get_or_404, read_json_object
-from web.api.monitors import validate_monitor
+from web.api.monitors import merged_input, validate_monitor
 from web.errors import ApiError
 from web.extensions import db
 from web.openapi import doc
@@ -61,12 +61,21 @@ def test_unsaved():
 
 
 @bp.post("/<int:monitor_id>/test")
-@doc("Check a saved monitor once now; nothing is stored", response=RESULT_SCHEMA, tag="monitors")
+@doc(
+    "Check a saved monitor once now, optionally with unsaved changes (a partial body, merged as a PUT "
+    "would; a basic-auth password left out is the saved one); nothing is stored",
+    response=RESULT_SCHEMA,
+    tag="monitors",
+)
 def test_saved(monitor_id: int):
     monitor = get_or_404(Monitor, monitor_id, "Monitor")
+    defaults = settings_store.monitoring_defaults(db.session)
+    key = current_app.config["OT"].secret_key
+    if request.get_data(cache=True).strip():
+        data = validate_monitor(merged_input(monitor, read_json_object()))
+        if data.type == "heartbeat":
+            raise ApiError(422, "A heartbeat can't be tested from here: its job calls the push URL.")
+        return jsonify(_run(monitor_rules.spec_from_input(data, defaults, stored=monitor, secret_key=key)))
     if monitor.type == "heartbeat":
         raise ApiError(422, "A heartbeat can't be tested from here: its job calls the push URL.")
-    spec = monitor_rules.check_spec(
-        monitor, settings_store.monitoring_defaults(db.session), current_app.config["OT"].secret_key
-    )
-    return jsonify(_run(spec))
+    return jsonify(_run(monitor_rules.check_spec(monitor, defaults, key)))

@@ -131,7 +131,25 @@ def get(monitor_id: int):
 )
 def update(monitor_id: int):
     monitor = get_or_404(Monitor, monitor_id, "Monitor")
-    changes = read_json_object()
+    before = monitor_rules.as_input(monitor)
+    data = validate_monitor(merged_input(monitor, read_json_object()))
+    monitor_rules.apply(monitor, data, _secret_key())
+    if monitor.agent_id != before["agent_id"]:
+        # Moved to another location: what any location knew is history, not its state now (a
+        # move back must not revive a days-old "down" and alert on it).
+        db.session.execute(sql_delete(MonitorState).where(MonitorState.monitor_id == monitor.id))
+    audit.record(
+        "monitor.update",
+        f"monitor:{monitor.id}",
+        name=monitor.name,
+        changes=audit.changes(before, monitor_rules.as_input(monitor)),
+    )
+    db.session.commit()
+    return jsonify(_load(monitor_id))
+
+
+def merged_input(monitor: Monitor, changes: dict) -> dict:
+    """The stored monitor with a partial update merged in, as a create body (for validation)."""
     merged = monitor_rules.as_input(monitor)
     # Nested objects merge field by field too, so a PUT of {"http": {"keyword": "ok"}} keeps the
     # method and headers (and a basic-auth password, which is never read back, stays stored).
@@ -154,22 +172,8 @@ def update(monitor_id: int):
         and merged["timeout_seconds"] >= interval
     ):
         merged["timeout_seconds"] = None  # the stored timeout no longer fits: it follows the interval
-    before = monitor_rules.as_input(monitor)
     merged.update(changes)
-    data = validate_monitor(merged)
-    monitor_rules.apply(monitor, data, _secret_key())
-    if monitor.agent_id != before["agent_id"]:
-        # Moved to another location: what any location knew is history, not its state now (a
-        # move back must not revive a days-old "down" and alert on it).
-        db.session.execute(sql_delete(MonitorState).where(MonitorState.monitor_id == monitor.id))
-    audit.record(
-        "monitor.update",
-        f"monitor:{monitor.id}",
-        name=monitor.name,
-        changes=audit.changes(before, monitor_rules.as_input(monitor)),
-    )
-    db.session.commit()
-    return jsonify(_load(monitor_id))
+    return merged
 
 
 @bp.delete("/<int:monitor_id>")
