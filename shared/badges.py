@@ -23,7 +23,7 @@ from sqlalchemy import and_, func, select
 
 from shared.buckets import DAY, HOUR, bucket_starts
 from shared.models import CheckResult, Monitor, MonitorState, Rollup
-from shared.status import DEGRADED, DOWN, OK, STALE, UNKNOWN
+from shared.status import DEGRADED, DOWN, MAINTENANCE, OK, STALE, UNKNOWN
 
 #: ``uptime-<period>`` → (rollup resolution read, number of buckets), as in shared.history.
 UPTIME_PERIODS = {"24h": (HOUR, 24), "7d": (DAY, 7), "30d": (DAY, 30), "90d": (DAY, 90), "1y": (DAY, 365)}
@@ -45,7 +45,6 @@ COLORS = {
     "blue": "#007ec6",
     "lightgrey": "#9f9f9f",
 }
-MAINTENANCE = "maintenance"
 #: Stored status → (word on the badge, colour).
 STATUS_WORDS = {
     OK: ("up", "brightgreen"),

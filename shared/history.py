@@ -12,7 +12,7 @@ from sqlalchemy import select, text
 
 from shared.buckets import DAY, FIFTEEN_MINUTES, HOUR, bucket_start, bucket_starts
 from shared.models import Rollup
-from shared.status import DEGRADED, DOWN, OK, UNKNOWN
+from shared.status import DEGRADED, DOWN, MAINTENANCE, OK, UNKNOWN
 from shared.timefmt import iso
 
 #: period → (rollup resolution read, number of those buckets, buckets merged into one answered bucket)
@@ -27,12 +27,14 @@ PERIODS = {
 MAX_SPAN_DAYS = 800
 
 
-def _bucket_status(ok: int, degraded: int, down: int) -> str:
+def _bucket_status(ok: int, degraded: int, down: int, maintenance: int = 0) -> str:
     if down:
         return DOWN
     if degraded:
         return DEGRADED
-    return OK if ok else UNKNOWN
+    if ok:
+        return OK
+    return MAINTENANCE if maintenance else UNKNOWN
 
 
 def _rows(session, monitor_ids, resolution: int, since: datetime) -> dict:
@@ -56,11 +58,18 @@ def history_buckets(session, monitor_ids: list[int], hours: int, now: datetime) 
                 "ok": ok,
                 "degraded": degraded,
                 "down": down,
-                "status": _bucket_status(ok, degraded, down),
+                "maintenance": held,
+                "status": _bucket_status(ok, degraded, down, held),
                 "avg_latency_ms": latency,
             }
-            for start, ok, degraded, down, latency in zip(
-                columns["starts"], row["ok"], row["degraded"], row["down"], row["avg_latency_ms"], strict=True
+            for start, ok, degraded, down, held, latency in zip(
+                columns["starts"],
+                row["ok"],
+                row["degraded"],
+                row["down"],
+                row["maintenance"],
+                row["avg_latency_ms"],
+                strict=True,
             )
         ]
     return result
@@ -69,8 +78,8 @@ def history_buckets(session, monitor_ids: list[int], hours: int, now: datetime) 
 def history_columns(session, monitor_ids: list[int] | None, hours: int, now: datetime) -> dict:
     """The 15-minute bars of many monitors in a compact, columnar form for the dashboard.
 
-    One row of arrays per monitor (``ok``, ``degraded``, ``down``, ``avg_latency_ms``, each with one
-    entry per bucket of ``starts``) instead of one object per bucket: for 1,000 monitors that is
+    One row of arrays per monitor (``ok``, ``degraded``, ``down``, ``maintenance`` (checks inside a
+    maintenance window, counted apart), ``avg_latency_ms``, each with one entry per bucket of ``starts``) instead of one object per bucket: for 1,000 monitors that is
     a few MB of JSON built from one column query instead of 288,000 objects.
     """
     starts = bucket_starts(now, FIFTEEN_MINUTES, hours * 4)
@@ -84,6 +93,7 @@ def history_columns(session, monitor_ids: list[int] | None, hours: int, now: dat
         Rollup.ok,
         Rollup.degraded,
         Rollup.down,
+        Rollup.maintenance,
         Rollup.latency_sum,
         Rollup.latency_count,
     ).where(Rollup.resolution == FIFTEEN_MINUTES, Rollup.bucket_start >= starts[0])
@@ -93,26 +103,38 @@ def history_columns(session, monitor_ids: list[int] | None, hours: int, now: dat
     columns: dict[int, dict] = {}
 
     def empty() -> dict:
-        return {"ok": [0] * n, "degraded": [0] * n, "down": [0] * n, "avg_latency_ms": [None] * n}
+        return {
+            "ok": [0] * n,
+            "degraded": [0] * n,
+            "down": [0] * n,
+            "maintenance": [0] * n,
+            "avg_latency_ms": [None] * n,
+        }
 
     for mid in monitor_ids or ():
         columns[mid] = empty()
-    for mid, start, ok, degraded, down, lat_sum, lat_count in session.execute(query):
+    for mid, start, ok, degraded, down, held, lat_sum, lat_count in session.execute(query):
         i = index.get(start.timestamp())
         if i is None:
             continue
         row = columns.get(mid)
         if row is None:
             row = columns[mid] = empty()
-        row["ok"][i], row["degraded"][i], row["down"][i] = ok, degraded, down
+        row["ok"][i], row["degraded"][i], row["down"][i], row["maintenance"][i] = (
+            ok,
+            degraded,
+            down,
+            held or 0,
+        )
         row["avg_latency_ms"][i] = round(lat_sum / lat_count, 1) if lat_count else None
     return {"bucket_seconds": FIFTEEN_MINUTES, "starts": [iso(s) for s in starts], "monitors": columns}
 
 
 _PG_COLUMNS = text("""
-    SELECT monitor_id, array_agg(pos), array_agg(ok), array_agg(degraded), array_agg(down), array_agg(latency)
+    SELECT monitor_id, array_agg(pos), array_agg(ok), array_agg(degraded), array_agg(down),
+           array_agg(maintenance), array_agg(latency)
     FROM (
-        SELECT monitor_id, ok, degraded, down,
+        SELECT monitor_id, ok, degraded, down, COALESCE(maintenance, 0) AS maintenance,
                CAST((extract(epoch FROM bucket_start) - :first_epoch) / 900 AS int) AS pos,
                CASE WHEN latency_count > 0 THEN round(CAST(latency_sum / latency_count AS numeric), 1)::float8 END
                    AS latency
@@ -130,19 +152,32 @@ def _pg_columns(session, monitor_ids: list[int], starts: list[datetime]) -> dict
     per-bucket work in Python at all."""
     n = len(starts)
     columns = {
-        mid: {"ok": [0] * n, "degraded": [0] * n, "down": [0] * n, "avg_latency_ms": [None] * n}
+        mid: {
+            "ok": [0] * n,
+            "degraded": [0] * n,
+            "down": [0] * n,
+            "maintenance": [0] * n,
+            "avg_latency_ms": [None] * n,
+        }
         for mid in monitor_ids
     }
     params = {"first": starts[0], "first_epoch": starts[0].timestamp(), "ids": list(monitor_ids)}
     rows = session.execute(_PG_COLUMNS, params)
-    for mid, positions, ok, degraded, down, latency in rows:
+    for mid, positions, ok, degraded, down, held, latency in rows:
         if len(positions) == n and positions[0] == 0 and positions[-1] == n - 1:
-            columns[mid] = {"ok": ok, "degraded": degraded, "down": down, "avg_latency_ms": latency}
+            columns[mid] = {
+                "ok": ok,
+                "degraded": degraded,
+                "down": down,
+                "maintenance": held,
+                "avg_latency_ms": latency,
+            }
             continue
         row = columns[mid]
         for k, i in enumerate(positions):
             if 0 <= i < n:
                 row["ok"][i], row["degraded"][i], row["down"][i] = ok[k], degraded[k], down[k]
+                row["maintenance"][i] = held[k]
                 row["avg_latency_ms"][i] = latency[k]
     return columns
 

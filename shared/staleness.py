@@ -21,11 +21,10 @@ from shared.alerts import rules
 from shared.dialect import insert
 from shared.models import Agent, Monitor, MonitorState
 from shared.recording import Transition
-from shared.status import STALE, UNKNOWN
+from shared.status import MAINTENANCE, STALE, UNKNOWN
 
 log = logging.getLogger(__name__)
 
-MAINTENANCE = "maintenance"
 
 MISSED_INTERVALS = 3
 #: Agents poll their monitors every 30 s (agent_gateway.agent); three polls missed is offline.

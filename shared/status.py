@@ -17,6 +17,8 @@ DOWN = "down"
 UNKNOWN = "unknown"
 #: Nothing recorded for three intervals: the location went silent (``shared.staleness``).
 STALE = "stale"
+#: Inside a maintenance window (``shared.maintenance``): checked, recorded, not alerted, not in uptime.
+MAINTENANCE = "maintenance"
 
 #: Worst first; used to colour a history bucket by the worst status seen in it.
 SEVERITY = {UNKNOWN: 0, OK: 1, DEGRADED: 2, DOWN: 3}

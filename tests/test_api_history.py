@@ -70,7 +70,13 @@ def test_batch_history_answers_many_monitors_in_one_request(app, client):
     body = client.get(f"/api/monitors/history?ids={a},{b},99999&hours=2").get_json()
     assert set(body["monitors"]) == {str(a), str(b)} and len(body["starts"]) == 8
     assert sum(body["monitors"][str(a)]["down"]) == 3 and sum(body["monitors"][str(a)]["ok"]) == 0
-    empty = {"ok": [0] * 8, "degraded": [0] * 8, "down": [0] * 8, "avg_latency_ms": [None] * 8}
+    empty = {
+        "ok": [0] * 8,
+        "degraded": [0] * 8,
+        "down": [0] * 8,
+        "maintenance": [0] * 8,
+        "avg_latency_ms": [None] * 8,
+    }
     assert body["monitors"][str(b)] == empty
     # The same numbers as the per-monitor history.
     single = client.get(f"/api/monitors/{a}/history?hours=2").get_json()["buckets"]

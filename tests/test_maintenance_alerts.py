@@ -219,3 +219,38 @@ def test_reminders_wait_while_in_maintenance(sessions, key, receiver):
         assert outbox.remind(session, settings, t0 + timedelta(minutes=10)) == []  # inside: none
         assert len(outbox.remind(session, settings, t0 + timedelta(minutes=31))) == 1  # after: due
         session.commit()
+
+
+def test_checks_inside_a_window_show_as_maintenance_on_the_72_hour_bars(client, db_url):
+    """A 15-minute bucket holding only checks made inside a window is a maintenance bucket."""
+    from datetime import timedelta
+
+    from shared import history, recording
+    from shared.checks import CheckResult as Outcome
+    from shared.db import make_engine, session_factory
+    from shared.models import MaintenanceWindow, Monitor, utcnow
+
+    engine = make_engine(db_url)
+    with session_factory(engine)() as session:
+        monitor = Monitor(name="m", type="http", target="http://127.0.0.1:9/", interval_seconds=60)
+        session.add(monitor)
+        now = utcnow()
+        session.add(
+            MaintenanceWindow(
+                title="deploy",
+                all_monitors=True,
+                starts_at=now - timedelta(minutes=5),
+                ends_at=now + timedelta(hours=1),
+            )
+        )
+        session.commit()
+        recording.record(
+            session, monitor, "mw-1", now - timedelta(seconds=30), Outcome("down", None, "HTTP 503")
+        )
+        session.commit()
+        columns = history.history_columns(session, [monitor.id], 1, now)
+        row = columns["monitors"][monitor.id]
+        assert row["maintenance"][-1] == 1 and row["down"][-1] == 0
+        buckets = history.history_buckets(session, [monitor.id], 1, now)[monitor.id]
+        assert buckets[-1]["status"] == "maintenance"
+    engine.dispose()
