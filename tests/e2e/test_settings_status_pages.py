@@ -123,3 +123,33 @@ def test_maintenance_window_made_in_settings(page, stack):
     assert stack.api("GET", f"/api/monitors/{shop}").json()["status"] == "maintenance"
     page.goto(f"/monitors/{shop}")
     expect(page.locator(".status-card .badge.s-maintenance")).to_have_text("Maintenance")
+
+
+def test_badges_panel_turns_badges_on_and_renews_the_url(page, stack):
+    shop = _monitor(stack, "badge-e2e shop", "http://127.0.0.1:9/badge")
+    page.goto(f"/monitors/{shop}")
+    panel = page.get_by_test_id("badges-panel")
+    expect(panel).to_contain_text("Badges are off")
+    # A click, not check(): the box follows the saved monitor, so it turns on once the PUT answered.
+    panel.get_by_label("Public badges").click()
+    expect(panel.get_by_label("Public badges")).to_be_checked()
+    image = panel.get_by_alt_text("badge-e2e shop status badge")
+    expect(image).to_be_visible()
+    page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=image.element_handle())
+    old = image.get_attribute("src")
+    assert old and old.endswith("/status.svg"), old
+    assert (
+        panel.get_by_role("textbox", name="Uptime 30 days, Markdown")
+        .input_value()
+        .endswith(old.replace("/status.svg", "/uptime-30d.svg") + ")")
+    )
+    assert page.request.get(old).status == 200
+
+    panel.get_by_role("button", name="New badge URL").click()
+    page.get_by_role("alertdialog").get_by_role("button", name="New badge URL").click()
+    expect(panel).to_contain_text("the old badge URLs no longer work")
+    new = image.get_attribute("src")
+    assert new != old
+    assert page.request.get(old).status == 404
+    assert page.request.get(new).status == 200
+    assert stack.api("GET", f"/api/monitors/{shop}").json()["badges"] is True
