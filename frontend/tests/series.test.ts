@@ -12,7 +12,7 @@ describe("series", () => {
     const before = bucketAt(s, 286);
     expect(before).toMatchObject({ status: "down", ok: 14, down: 1, avgLatencyMs: 42 });
     expect(before.end - before.start).toBe(BUCKET_MS);
-    expect(countByStatus(s)).toEqual({ unknown: 286, ok: 1, degraded: 0, down: 1 });
+    expect(countByStatus(s)).toEqual({ unknown: 286, ok: 1, degraded: 0, down: 1, maintenance: 0 });
   });
 
   it("places a shorter answer at the end of the window", () => {

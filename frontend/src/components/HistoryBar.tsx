@@ -17,6 +17,7 @@ function colours(): Record<string, string> {
       degraded: read("--degraded", "#d97706"),
       down: read("--down", "#dc2626"),
       unknown: read("--nodata", "#d4d4d8"),
+      maintenance: read("--maint", "#2b7bb9"),
       loading: read("--skeleton", "#e4e4e7"),
       focus: read("--text", "#18181b"),
     };
@@ -47,9 +48,9 @@ function draw(canvas: HTMLCanvasElement, width: number, height: number, series: 
   const n = series.length;
   const step = w / n;
   const gap = step >= 3 * ratio ? Math.max(1, Math.round(ratio)) : 0;
-  const names = ["unknown", "ok", "degraded", "down"];
+  const names = ["unknown", "ok", "degraded", "down", "maintenance"];
   // One fillStyle change per status, not per bar.
-  for (let code = 0; code < 4; code++) {
+  for (let code = 0; code < names.length; code++) {
     ctx.fillStyle = c[names[code]];
     for (let i = 0; i < n; i++) {
       if (series.status[i] !== code) continue;
@@ -70,7 +71,7 @@ function draw(canvas: HTMLCanvasElement, width: number, height: number, series: 
 export function describeBucket(b: BucketView): string {
   const checks = b.ok + b.degraded + b.down;
   const when = `${formatDateTime(b.start)} – ${formatTime(b.end)}`;
-  if (!checks) return `${when}: no data`;
+  if (!checks) return b.maintenance ? `${when}: Maintenance, ${b.maintenance} ${b.maintenance === 1 ? "check" : "checks"} in a maintenance window` : `${when}: no data`;
   const latency = b.avgLatencyMs === null ? "" : `, average ${formatLatency(b.avgLatencyMs)}`;
   return `${when}: ${STATUS_LABEL[b.status]}, ${checks} ${checks === 1 ? "check" : "checks"} (${b.ok} ok, ${b.degraded} degraded, ${b.down} down)${latency}`;
 }
@@ -89,6 +90,7 @@ export function summarise(series: Series): string {
   const parts = [`${formatPercent(uptimeOf(series))} uptime`];
   const found = incidents(series);
   if (found) parts.push(found);
+  if (counts.maintenance) parts.push(`maintenance in ${counts.maintenance}`);
   if (counts.unknown) parts.push(`no data in ${counts.unknown} of ${series.length}`);
   return parts.join(", ");
 }
@@ -220,7 +222,11 @@ export function HistoryBar({ series, label, height = 30 }: Props) {
           <div className="tip-time">
             {formatDateTime(bucket.start)} – {formatTime(bucket.end)}
           </div>
-          {bucket.ok + bucket.degraded + bucket.down === 0 ? (
+          {bucket.ok + bucket.degraded + bucket.down === 0 && bucket.maintenance > 0 ? (
+            <div className="tip-status s-maintenance">
+              <StatusIcon status="maintenance" size={12} /> Maintenance · {bucket.maintenance} {bucket.maintenance === 1 ? "check" : "checks"} not counted
+            </div>
+          ) : bucket.ok + bucket.degraded + bucket.down === 0 ? (
             <div className="tip-status s-unknown">
               <StatusIcon status="unknown" size={12} /> No data
             </div>
@@ -231,6 +237,7 @@ export function HistoryBar({ series, label, height = 30 }: Props) {
               </div>
               <div className="tip-counts">
                 {bucket.ok} ok · {bucket.degraded} degraded · {bucket.down} down
+                {bucket.maintenance > 0 && ` · ${bucket.maintenance} in maintenance`}
               </div>
               <div className="tip-latency">{bucket.avgLatencyMs === null ? "no latency measured" : `avg ${formatLatency(bucket.avgLatencyMs)}`}</div>
             </>

@@ -5,7 +5,9 @@ import type { Bucket, CheckStatus, HistoryColumns } from "./types";
 export const BUCKET_MS = 15 * 60 * 1000;
 export const BUCKETS_72H = 72 * 4;
 
-export const STATUS_CODES: CheckStatus[] = ["unknown", "ok", "degraded", "down"];
+/** What a bar shows: a check status, or maintenance for a bucket of only in-window checks. */
+export type BarStatus = CheckStatus | "maintenance";
+export const STATUS_CODES: BarStatus[] = ["unknown", "ok", "degraded", "down", "maintenance"];
 
 export interface Series {
   /** Epoch ms of the oldest bucket; bucket i starts at start + i * BUCKET_MS. */
@@ -15,6 +17,8 @@ export interface Series {
   ok: Uint32Array;
   degraded: Uint32Array;
   down: Uint32Array;
+  /** Checks inside a maintenance window (not counted in uptime). */
+  maintenance: Uint32Array;
   /** Average latency in ms; NaN where the bucket had no latency. */
   latency: Float64Array;
 }
@@ -22,10 +26,11 @@ export interface Series {
 export interface BucketView {
   start: number;
   end: number;
-  status: CheckStatus;
+  status: BarStatus;
   ok: number;
   degraded: number;
   down: number;
+  maintenance: number;
   avgLatencyMs: number | null;
 }
 
@@ -37,12 +42,14 @@ function empty(start: number, length: number): Series {
     ok: new Uint32Array(length),
     degraded: new Uint32Array(length),
     down: new Uint32Array(length),
+    maintenance: new Uint32Array(length),
     latency: new Float64Array(length).fill(NaN),
   };
 }
 
-function set(series: Series, i: number, ok: number, degraded: number, down: number, latency: number | null) {
-  series.status[i] = down ? 3 : degraded ? 2 : ok ? 1 : 0;
+function set(series: Series, i: number, ok: number, degraded: number, down: number, latency: number | null, maintenance = 0) {
+  series.status[i] = down ? 3 : degraded ? 2 : ok ? 1 : maintenance ? 4 : 0;
+  series.maintenance[i] = maintenance;
   series.ok[i] = ok;
   series.degraded[i] = degraded;
   series.down[i] = down;
@@ -50,7 +57,7 @@ function set(series: Series, i: number, ok: number, degraded: number, down: numb
 }
 
 function put(series: Series, i: number, b: Bucket) {
-  set(series, i, b.ok, b.degraded, b.down, b.avg_latency_ms);
+  set(series, i, b.ok, b.degraded, b.down, b.avg_latency_ms, b.maintenance ?? 0);
 }
 
 /** Bucket starts of a window of ``length`` buckets whose last one starts at ``lastStart``. */
@@ -82,10 +89,10 @@ export function fromColumns(firstStart: number, columns: HistoryColumns, length 
 
 function fold(series: Series, firstStart: number, columns: HistoryColumns) {
   const offset = Math.round((firstStart - series.start) / BUCKET_MS);
-  const { ok, degraded, down, avg_latency_ms: latency } = columns;
+  const { ok, degraded, down, avg_latency_ms: latency, maintenance } = columns;
   for (let k = 0; k < ok.length; k++) {
     const i = offset + k;
-    if (i >= 0 && i < series.length) set(series, i, ok[k], degraded[k], down[k], latency[k]);
+    if (i >= 0 && i < series.length) set(series, i, ok[k], degraded[k], down[k], latency[k], maintenance?.[k] ?? 0);
   }
 }
 
@@ -111,6 +118,7 @@ export function merge(series: Series, firstStart: number, recent: HistoryColumns
     out.ok[j] = series.ok[i];
     out.degraded[j] = series.degraded[i];
     out.down[j] = series.down[i];
+    out.maintenance[j] = series.maintenance[i];
     out.latency[j] = series.latency[i];
   }
   fold(out, firstStart, recent);
@@ -127,6 +135,7 @@ export function bucketAt(series: Series, i: number): BucketView {
     ok: series.ok[i],
     degraded: series.degraded[i],
     down: series.down[i],
+    maintenance: series.maintenance[i],
     avgLatencyMs: Number.isNaN(latency) ? null : latency,
   };
 }
@@ -143,8 +152,8 @@ export function uptimeOf(series: Series): number | null {
 }
 
 /** Buckets per status, for the bar's text alternative. */
-export function countByStatus(series: Series): Record<CheckStatus, number> {
-  const counts: Record<CheckStatus, number> = { unknown: 0, ok: 0, degraded: 0, down: 0 };
+export function countByStatus(series: Series): Record<BarStatus, number> {
+  const counts: Record<BarStatus, number> = { unknown: 0, ok: 0, degraded: 0, down: 0, maintenance: 0 };
   for (let i = 0; i < series.length; i++) counts[STATUS_CODES[series.status[i]]]++;
   return counts;
 }

@@ -141,7 +141,9 @@ export interface Bucket {
   ok: number;
   degraded: number;
   down: number;
-  status: CheckStatus;
+  /** Checks inside a maintenance window (counted apart); a bucket of only those is "maintenance". */
+  maintenance?: number;
+  status: CheckStatus | "maintenance";
   avg_latency_ms: number | null;
 }
 
@@ -150,6 +152,8 @@ export interface HistoryColumns {
   ok: number[];
   degraded: number[];
   down: number[];
+  /** Checks inside a maintenance window (newer servers). */
+  maintenance?: number[];
   avg_latency_ms: (number | null)[];
 }
 

@@ -276,7 +276,7 @@ export function targetText(m: OverviewMonitor): string {
 function Legend() {
   return (
     <ul className="legend" aria-label="Bar colours">
-      {(["ok", "degraded", "down", "unknown"] as CheckStatus[]).map((s) => (
+      {(["ok", "degraded", "down", "maintenance", "unknown"] as (CheckStatus | "maintenance")[]).map((s) => (
         <li key={s}>
           <span className={`swatch fill-${s}`} aria-hidden="true" />
           {STATUS_LABEL[s]}
