@@ -117,11 +117,7 @@ def format_percent(ratio: float) -> str:
 
 
 def _last_days_left(session, monitor: Monitor) -> tuple[bool, int | None]:
-    where = (
-        CheckResult.agent_id.is_(None)
-        if monitor.agent_id is None
-        else CheckResult.agent_id == monitor.agent_id
-    )
+    where = CheckResult.agent_id.is_not_distinct_from(monitor.agent_id)
     row = session.execute(
         select(CheckResult.days_left)
         .where(CheckResult.monitor_id == monitor.id, where)

@@ -112,11 +112,7 @@ def stale_transitions(session: Session, now: datetime) -> list[tuple[Monitor, Tr
                 .on_conflict_do_nothing()
             )
         else:
-            seen = (
-                MonitorState.last_checked_at.is_(None)
-                if last_checked_at is None
-                else MonitorState.last_checked_at == last_checked_at
-            )
+            seen = MonitorState.last_checked_at.is_not_distinct_from(last_checked_at)
             done = session.execute(
                 update(MonitorState)
                 .where(

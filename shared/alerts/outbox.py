@@ -186,11 +186,7 @@ def announce_after_maintenance(session: Session, settings, now: datetime) -> lis
         if maintenance.in_maintenance(windows, monitor.id, now):
             continue
         announced = state.announced_status
-        seen = (
-            MonitorState.announced_status.is_(None)
-            if announced is None
-            else MonitorState.announced_status == announced
-        )
+        seen = MonitorState.announced_status.is_not_distinct_from(announced)
         moved = session.execute(
             update(MonitorState)
             .where(*_state_where(state.monitor_id, state.location), MonitorState.status == state.status, seen)
@@ -238,11 +234,7 @@ def remind(session: Session, settings, now: datetime) -> list[int]:
             windows, monitor.id, now
         ):
             continue
-        seen = (
-            MonitorState.last_alert_at.is_(None)
-            if state.last_alert_at is None
-            else (MonitorState.last_alert_at == state.last_alert_at)
-        )
+        seen = MonitorState.last_alert_at.is_not_distinct_from(state.last_alert_at)
         moved = session.execute(
             update(MonitorState)
             .where(*_state_where(state.monitor_id, state.location), MonitorState.status == rules.DOWN, seen)
@@ -317,7 +309,7 @@ def claim(session: Session, event_id: int, now: datetime) -> Claim | None:
     if not channels or (seen is not None and seen > now):
         return None
     lease = now + LEASE
-    unchanged = AlertEvent.next_attempt_at.is_(None) if seen is None else AlertEvent.next_attempt_at == seen
+    unchanged = AlertEvent.next_attempt_at.is_not_distinct_from(seen)
     taken = session.execute(
         update(AlertEvent)
         .where(AlertEvent.id == event_id, unchanged, _any_pending())
