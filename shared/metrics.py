@@ -47,7 +47,6 @@ falling while checks are scheduled is the honest sign that workers are missing.
 
 from __future__ import annotations
 
-import ipaddress
 import os
 from datetime import datetime, timedelta
 
@@ -81,15 +80,6 @@ ROLLUP_RESOLUTION = 900
 KOMBU_PRIORITY_SEP = "\x06\x16"
 KOMBU_PRIORITY_STEPS = (0, 3, 6, 9)
 MONITOR_LABELS = ("id", "name", "type", "location")
-
-
-def address_allowed(address: str, networks) -> bool:
-    """Whether ``address`` lies in one of ``networks`` (``METRICS_ALLOW``)."""
-    try:
-        ip = ipaddress.ip_address(address)
-    except ValueError:
-        return False
-    return any(ip in net for net in networks)
 
 
 def _ts(value: datetime | None) -> float | None:

@@ -10,7 +10,8 @@ from __future__ import annotations
 import ipaddress
 
 
-def _trusted(address: str, networks) -> bool:
+def in_networks(address: str, networks) -> bool:
+    """Whether ``address`` is an IP address inside one of ``networks`` (False for anything else)."""
     try:
         ip = ipaddress.ip_address(address)
     except ValueError:
@@ -20,11 +21,11 @@ def _trusted(address: str, networks) -> bool:
 
 def client_address(remote_addr: str | None, forwarded_for: str | None, networks) -> str:
     remote = remote_addr or "?"
-    if not networks or not forwarded_for or not _trusted(remote, networks):
+    if not networks or not forwarded_for or not in_networks(remote, networks):
         return remote
     hops = [hop.strip() for hop in forwarded_for.split(",") if hop.strip()]
     for hop in reversed(hops):
-        if not _trusted(hop, networks):
+        if not in_networks(hop, networks):
             return hop[:64]
     return hops[0][:64] if hops else remote
 
@@ -35,7 +36,7 @@ def address_of(request, networks) -> str:
 
 
 def from_trusted_proxy(remote_addr: str | None, networks) -> bool:
-    return bool(networks) and _trusted(remote_addr or "", networks)
+    return bool(networks) and in_networks(remote_addr or "", networks)
 
 
 def is_https(scheme: str, remote_addr: str | None, forwarded_proto: str | None, networks) -> bool:

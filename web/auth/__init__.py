@@ -21,7 +21,6 @@ from sqlalchemy import update
 
 from shared import accounts, setup_code
 from shared import proxies as net
-from shared.metrics import address_allowed
 from shared.models import ApiToken, AuthSession, User, utcnow
 from web.auth import sessions
 from web.errors import ApiError
@@ -210,7 +209,7 @@ def guard():
         )
     identity = _identify(cfg)
     if identity is None and endpoint == METRICS_ENDPOINT and cfg.metrics_allow:
-        if address_allowed(client_address(), cfg.metrics_allow):
+        if net.in_networks(client_address(), cfg.metrics_allow):
             return None
         raise ApiError(403, "This address may not read /metrics without a token.", code="address_not_allowed")
     if identity is None:
