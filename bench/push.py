@@ -12,19 +12,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import subprocess
-import sys
-import tempfile
 import time
 
 import requests
 
-from bench.common import percentile, scratch_database
-from tests.processes import wait_http
-from tests.services import free_port
-
-PASSWORD = "bench push password"
+from bench.common import percentile, web_server
 
 
 def main(argv=None) -> dict:
@@ -32,50 +24,28 @@ def main(argv=None) -> dict:
     parser.add_argument("--pings", type=int, default=2000)
     parser.add_argument("--monitors", type=int, default=50)
     args = parser.parse_args(argv)
-    with scratch_database("ot_bench_push") as (db_url, redis_url), tempfile.TemporaryDirectory() as tmp:
-        env = {
-            **os.environ,
-            "DATABASE_URL": db_url,
-            "REDIS_URL": redis_url,
-            "DATA_DIR": tmp,
-            "LOG_LEVEL": "WARNING",
-        }
-        cli = [sys.executable, "-m", "shared.cli"]
-        subprocess.run([*cli, "create-user", "bench"], input=PASSWORD + "\n", env=env, text=True, check=True)
-        port = free_port()
-        web = subprocess.Popen(
-            [*cli, "web", "--port", str(port)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT
-        )
-        base = f"http://127.0.0.1:{port}"
-        try:
-            wait_http(f"{base}/healthz", web, timeout=60)
-            api = requests.Session()
-            csrf = api.post(
-                f"{base}/api/auth/login", json={"username": "bench", "password": PASSWORD}
-            ).json()["csrf_token"]
-            api.headers["X-CSRF-Token"] = csrf
-            urls = [
-                api.post(
-                    f"{base}/api/monitors",
-                    json={"name": f"hb {i}", "type": "heartbeat", "interval_seconds": 3600},
-                ).json()["push_url"]
-                for i in range(args.monitors)
-            ]
-            pinger = requests.Session()
-            for url in urls:
-                pinger.get(url)  # warm the connection and each monitor's first result
-            stored, counted = [], []
-            started = time.time()
-            for i in range(args.pings):
-                t0 = time.perf_counter()
-                answer = pinger.get(urls[i % len(urls)])
-                took = (time.perf_counter() - t0) * 1000
-                assert answer.status_code == 200, answer.text
-                (stored if answer.json()["recorded"] else counted).append(took)
-            elapsed = time.time() - started
-        finally:
-            web.terminate()
-            web.wait(timeout=30)
+    with web_server("ot_bench_push") as server:
+        base = server.base
+        api = server.signed_in()
+        urls = [
+            api.post(
+                f"{base}/api/monitors",
+                json={"name": f"hb {i}", "type": "heartbeat", "interval_seconds": 3600},
+            ).json()["push_url"]
+            for i in range(args.monitors)
+        ]
+        pinger = requests.Session()
+        for url in urls:
+            pinger.get(url)  # warm the connection and each monitor's first result
+        stored, counted = [], []
+        started = time.time()
+        for i in range(args.pings):
+            t0 = time.perf_counter()
+            answer = pinger.get(urls[i % len(urls)])
+            took = (time.perf_counter() - t0) * 1000
+            assert answer.status_code == 200, answer.text
+            (stored if answer.json()["recorded"] else counted).append(took)
+        elapsed = time.time() - started
     everything = stored + counted
     result = {
         "pings": args.pings,

@@ -24,7 +24,6 @@ import json
 import os
 import shutil
 import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -33,14 +32,11 @@ from datetime import UTC, datetime
 import requests
 from sqlalchemy import text
 
-from bench.common import cpu_seconds, percentile, scratch_database
+from bench.common import cpu_seconds, percentile, web_server
 from shared.buckets import DAY, bucket_starts
 from shared.db import make_engine
 from shared.models import MonitorState, Rollup
-from tests.processes import wait_http
-from tests.services import free_port
 
-PASSWORD = "bench status page password"
 SLUG = "bench"
 WRK_SCRIPT = """
 done = function(summary, latency, requests)
@@ -52,10 +48,9 @@ end
 """
 
 
-def _seed(base: str, db_url: str, monitors: int) -> int:
-    api = requests.Session()
-    login = api.post(f"{base}/api/auth/login", json={"username": "bench", "password": PASSWORD})
-    api.headers["X-CSRF-Token"] = login.json()["csrf_token"]
+def _seed(server, monitors: int) -> int:
+    base, db_url = server.base, server.db_url
+    api = server.signed_in()
     ids = []
     for i in range(monitors):
         r = api.post(
@@ -238,51 +233,29 @@ def main(argv=None) -> dict:
     args = parser.parse_args(argv)
     load = _wrk if shutil.which("wrk") else _threads
     runs = {}
-    with scratch_database("ot_bench_status") as (db_url, redis_url), tempfile.TemporaryDirectory() as tmp:
-        env = {
-            **os.environ,
-            "DATABASE_URL": db_url,
-            "REDIS_URL": redis_url,
-            "DATA_DIR": tmp,
-            "LOG_LEVEL": "WARNING",
-        }
-        cli = [sys.executable, "-m", "shared.cli"]
-        subprocess.run([*cli, "create-user", "bench"], input=PASSWORD + "\n", env=env, text=True, check=True)
-        port = free_port()
-        web = subprocess.Popen(
-            [*cli, "web", "--port", str(port), "--workers", "2"],
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.STDOUT,
-        )
-        base = f"http://127.0.0.1:{port}"
-        try:
-            wait_http(f"{base}/healthz", web, timeout=60)
-            monitors = _seed(base, db_url, args.monitors)
-            paths = {"html": f"/status/{SLUG}", "json": f"/status/{SLUG}.json"}
-            for path in paths.values():
-                answer = requests.get(base + path, timeout=10)
-                assert answer.status_code == 200, answer.text[:300]
-            size = {}
-            for kind, path in paths.items():
-                plain = requests.get(base + path, timeout=10, headers={"Accept-Encoding": "identity"})
-                packed = requests.get(
-                    base + path, timeout=10, headers={"Accept-Encoding": "gzip"}, stream=True
-                )
-                size[kind] = {"bytes": len(plain.content), "gzip_bytes": len(packed.raw.read())}
-            time.sleep(11)  # idle server connections flush their statistics (PostgreSQL 15+: 10 s)
-            first = _counters(db_url)
-            before = _counters(db_url)  # what one reading costs: (before - first)
-            reading = {k: before[k] - first[k] for k in before}
-            cpu_before = cpu_seconds(web.pid)
-            started = time.time()
-            for kind in ("html", "json") if args.target == "both" else (args.target,):
-                runs[kind] = {**load(base + paths[kind], args.clients, args.seconds), **size[kind]}
-            elapsed = time.time() - started
-            server_cpu = cpu_seconds(web.pid) - cpu_before
-        finally:
-            web.terminate()
-            web.wait(timeout=30)
+    with web_server("ot_bench_status", workers=2) as server:
+        base, db_url, web = server.base, server.db_url, server.process
+        monitors = _seed(server, args.monitors)
+        paths = {"html": f"/status/{SLUG}", "json": f"/status/{SLUG}.json"}
+        for path in paths.values():
+            answer = requests.get(base + path, timeout=10)
+            assert answer.status_code == 200, answer.text[:300]
+        size = {}
+        for kind, path in paths.items():
+            plain = requests.get(base + path, timeout=10, headers={"Accept-Encoding": "identity"})
+            packed = requests.get(base + path, timeout=10, headers={"Accept-Encoding": "gzip"}, stream=True)
+            size[kind] = {"bytes": len(plain.content), "gzip_bytes": len(packed.raw.read())}
+        time.sleep(11)  # idle server connections flush their statistics (PostgreSQL 15+: 10 s)
+        first = _counters(db_url)
+        before = _counters(db_url)  # what one reading costs: (before - first)
+        reading = {k: before[k] - first[k] for k in before}
+        cpu_before = cpu_seconds(web.pid)
+        started = time.time()
+        for kind in ("html", "json") if args.target == "both" else (args.target,):
+            runs[kind] = {**load(base + paths[kind], args.clients, args.seconds), **size[kind]}
+        elapsed = time.time() - started
+        server_cpu = cpu_seconds(web.pid) - cpu_before
+        server.stop()  # its connections close and flush their statistics
         time.sleep(1)
         after = _counters(db_url)
     transactions = after["transactions"] - before["transactions"] - reading["transactions"]
@@ -297,7 +270,7 @@ def main(argv=None) -> dict:
         "runs": runs,
         "requests": served,
         "page_builds": builds,
-        "db_queries": builds * 4,
+        "db_queries": builds * 5,  # per build: maintenance windows, page, monitors, rollups, announcements
         "db_transactions": transactions,
         "db_queries_per_request": round(builds * 4 / served, 6) if served else None,
         "server_cpu_s": round(server_cpu, 1),
