@@ -205,7 +205,9 @@ def load(session, at: datetime | None = None) -> list[Window]:
 
 
 def monitor_in_maintenance(session, monitor_id: int, at: datetime) -> bool:
-    return in_maintenance(load(session, at), monitor_id, at)
+    """Through :func:`cached`: recording a result and writing its alert ask in one transaction, and
+    an agent's batch asks once per result, so the windows are read once per session."""
+    return in_maintenance(cached(session), monitor_id, at)
 
 
 def cached(session) -> list[Window]:
