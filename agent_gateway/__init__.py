@@ -57,9 +57,7 @@ def create_app(config: config_mod.Config | None = None, engine=None) -> Flask:
         g.session = sessions()
         if request.endpoint == "healthz":
             return None
-        retry = None
-        for rule, key in _limits():
-            retry = retry or throttle.retry_after(g.session, rule, key)
+        retry = throttle.retry_after(g.session, *_limits())
         if retry is not None:
             response = jsonify({"error": "Too many failed attempts; try again later."})
             response.headers["Retry-After"] = str(retry)

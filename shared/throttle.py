@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import and_, delete, func, or_, select
 from sqlalchemy.orm import Session
 
 from shared.models import AuthFailure, utcnow
@@ -30,18 +30,35 @@ GATEWAY_ADDRESS = Limit("gateway-address", 60, 60)
 KEEP = timedelta(days=1)
 
 
-def retry_after(session: Session, rule: Limit, key: str) -> int | None:
-    """Seconds until ``key`` may try again, or None when it is under the limit."""
+def retry_after(session: Session, *checks: tuple[Limit, str]) -> int | None:
+    """Seconds until every ``(rule, key)`` is under its limit again, or None when all are now.
+
+    One query for all of them: the agent gateway asks on every request."""
     now = utcnow()
-    since = now - timedelta(seconds=rule.window_seconds)
-    count, oldest = session.execute(
-        select(func.count(), func.min(AuthFailure.at)).where(
-            AuthFailure.scope == rule.scope, AuthFailure.key == key[:200], AuthFailure.at > since
+    since = {rule.scope: now - timedelta(seconds=rule.window_seconds) for rule, _ in checks}
+    rows = session.execute(
+        select(AuthFailure.scope, func.count(), func.min(AuthFailure.at))
+        .where(
+            or_(
+                *(
+                    and_(
+                        AuthFailure.scope == rule.scope,
+                        AuthFailure.key == key[:200],
+                        AuthFailure.at > since[rule.scope],
+                    )
+                    for rule, key in checks
+                )
+            )
         )
-    ).one()
-    if count < rule.limit:
-        return None
-    return max(1, int((oldest - since).total_seconds()) + 1)
+        .group_by(AuthFailure.scope)
+    ).all()
+    limits = {rule.scope: rule.limit for rule, _ in checks}
+    waits = [
+        max(1, int((oldest - since[scope]).total_seconds()) + 1)
+        for scope, count, oldest in rows
+        if count >= limits[scope]
+    ]
+    return max(waits) if waits else None
 
 
 def record(session: Session, rule: Limit, key: str) -> None:

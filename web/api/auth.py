@@ -43,15 +43,14 @@ def _secret_key() -> bytes:
 
 
 def _throttled(*checks: tuple[throttle.Limit, str]) -> None:
-    for rule, key in checks:
-        wait = throttle.retry_after(db.session, rule, key)
-        if wait is not None:
-            raise ApiError(
-                429,
-                f"Too many failed attempts; try again in {wait} s.",
-                code="throttled",
-                headers={"Retry-After": str(wait)},
-            )
+    wait = throttle.retry_after(db.session, *checks)
+    if wait is not None:
+        raise ApiError(
+            429,
+            f"Too many failed attempts; try again in {wait} s.",
+            code="throttled",
+            headers={"Retry-After": str(wait)},
+        )
 
 
 def _fail(checks, message: str, code: str, username: str | None, reason: str):
