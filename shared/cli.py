@@ -23,7 +23,7 @@ def _prepare_database(config: config_mod.Config):
 
     engine = make_engine(config.database_url)
     check_reachable(engine)
-    migrate(engine)
+    migrate(engine, config.secret_key)
     return engine
 
 
