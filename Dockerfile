@@ -34,7 +34,7 @@ RUN apt-get update \
     && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /app
-# The source tree stays at /app and PYTHONPATH=/app makes every entry point (python -m shared.cli,
+# The source tree stays at /app and PYTHONPATH=/app makes every entry point (python -m onlinetracker,
 # the onlinetracker script, celery) import it from here, so the dashboard built in stage 1 sits
 # beside the packages at /app/frontend/dist: the path web serves it from relative to its package.
 # The dependencies first, from pyproject.toml alone: that layer is reused until they change, so a

@@ -48,9 +48,10 @@ def create_app(config: config_mod.Config | None = None, engine=None) -> Flask:
         return ((throttle.GATEWAY_AGENT, f"{address}|{agent}"), (throttle.GATEWAY_ADDRESS, address))
 
     from shared import alert_hook
+    from worker import alert_queue
 
     app.config["ON_TRANSITIONS"] = alert_hook.write_events
-    app.config["AFTER_COMMIT"] = alert_hook.enqueue
+    app.config["AFTER_COMMIT"] = alert_queue.enqueue
 
     @app.before_request
     def _open():

@@ -122,7 +122,7 @@ def web_server(prefix: str, workers: int = 2):
             "DATA_DIR": tmp,
             "LOG_LEVEL": "WARNING",
         }
-        cli = [sys.executable, "-m", "shared.cli"]
+        cli = [sys.executable, "-m", "onlinetracker"]
         subprocess.run([*cli, "create-user", WEB_USER], input=password + "\n", env=env, text=True, check=True)
         port = free_port()
         web = subprocess.Popen(

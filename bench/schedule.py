@@ -128,7 +128,7 @@ def main(argv=None) -> dict:
             "WORKER_CONCURRENCY": str(args.concurrency),
             "LOG_LEVEL": "WARNING",
         }
-        cmd = [sys.executable, "-m", "shared.cli"]
+        cmd = [sys.executable, "-m", "onlinetracker"]
         log = open(os.path.join(tmp, "procs.log"), "wb")  # noqa: SIM115
         workers = [
             subprocess.Popen([*cmd, "worker"], env=env, stdout=log, stderr=subprocess.STDOUT)

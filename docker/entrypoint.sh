@@ -75,8 +75,8 @@ if [ "$#" -gt 0 ]; then
 fi
 
 case "$mode" in
-    server) exec python -m shared.cli run ;;
-    web | gateway | worker | beat | flower | agent | migrate) exec python -m shared.cli "$mode" ;;
+    server) exec python -m onlinetracker run ;;
+    web | gateway | worker | beat | flower | agent | migrate) exec python -m onlinetracker "$mode" ;;
     *)
         echo "onlinetracker: MODE must be one of server, web, gateway, worker, beat, flower, agent, migrate (got '${MODE}')" >&2
         exit 2

@@ -35,7 +35,7 @@ def cmd_migrate(config: config_mod.Config, _args) -> int:
 
 def _serve(config: config_mod.Config, factory, port: int, workers: int, what) -> int:
     """``what`` names what is served in the banner; a callable is asked after migrating."""
-    from shared.serve import serve
+    from onlinetracker.serve import serve
 
     _prepare_database(config)
     what = what() if callable(what) else what
@@ -179,7 +179,7 @@ def cmd_flower(config: config_mod.Config, args) -> int:
 
 
 def cmd_run(config: config_mod.Config, args) -> int:
-    from shared.supervise import run_all
+    from onlinetracker.supervise import run_all
 
     if config.mode == "agent":
         return cmd_agent(config, args)
@@ -244,7 +244,3 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except KeyboardInterrupt:
         return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

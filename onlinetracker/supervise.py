@@ -161,6 +161,6 @@ def run_all(config: Config) -> int:
         redact_url(config.redis_url) if config.redis_url else f"embedded in {config.data_dir}",
     )
     env = {**os.environ, "DATA_DIR": str(config.data_dir), "ONLINETRACKER_SUPERVISED": "1"}
-    supervise({name: [sys.executable, "-m", "shared.cli", name] for name in names}, env, stop)
+    supervise({name: [sys.executable, "-m", "onlinetracker", name] for name in names}, env, stop)
     log.info("OnlineTracker server stopped")
     return 0

@@ -1,7 +1,8 @@
-"""Where a recorded state change meets the alert outbox; used by the worker and the gateway alike.
+"""Where a recorded state change meets the alert outbox; used by the worker, web and the gateway alike.
 
-``write_events`` runs inside the recording transaction (the outbox pattern); ``enqueue`` runs
-after it committed, and is only a shortcut: the periodic sweep delivers whatever it misses.
+``write_events`` runs inside the recording transaction (the outbox pattern). Sending the events to
+the ``alerts`` queue after the commit is the process layer's part (``worker.alert_queue.enqueue``):
+this schema package imports no app.
 """
 
 from __future__ import annotations
@@ -21,10 +22,3 @@ def write_events(session, transitions: Iterable) -> list[int]:
     for monitor, transition in transitions:
         ids += outbox.on_transition(session, monitor, transition, settings)
     return ids
-
-
-def enqueue(event_ids: list[int]) -> None:
-    if event_ids:
-        from worker.alerts import enqueue as enqueue_alerts
-
-        enqueue_alerts(event_ids)

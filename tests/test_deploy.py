@@ -303,7 +303,7 @@ def test_dockerignore_keeps_what_the_build_needs():
         "pyproject.toml",
         "README.md",
         "celeryconfig.py",
-        "shared/cli.py",
+        "onlinetracker/cli.py",
         "shared/migrations/env.py",
         "web/__init__.py",
         "worker/tasks.py",
@@ -472,7 +472,7 @@ def test_beat_mode_starts_and_stays_up(tmp_path, role_env):
         assert image_healthcheck("beat", role_env).returncode == 0
         # exec: the PID Docker signals is the role's process itself, not a shell around it.
         cmdline = Path(f"/proc/{proc.pid}/cmdline").read_bytes().split(b"\0")
-        assert b"shared.cli" in cmdline and b"beat" in cmdline
+        assert b"onlinetracker" in cmdline and b"beat" in cmdline
     finally:
         took = stop(proc)
     assert took < 5

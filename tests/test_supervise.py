@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from shared import supervise
+from onlinetracker import supervise
 from shared.db import make_engine, session_factory
 from shared.models import CheckResult, Monitor
 from tests.peers.http_server import HttpPeer
@@ -135,8 +135,8 @@ def _role(pid: int) -> str | None:
         argv = (Path("/proc") / str(pid) / "cmdline").read_bytes().split(b"\0")
     except OSError:
         return None
-    if b"shared.cli" in argv:
-        return argv[argv.index(b"shared.cli") + 1].decode()
+    if b"onlinetracker" in argv:
+        return argv[argv.index(b"onlinetracker") + 1].decode()
     return None
 
 

@@ -12,6 +12,7 @@ from flask import Blueprint, jsonify, request
 from shared import alert_hook, heartbeats
 from shared.models import utcnow
 from web.extensions import db
+from worker import alert_queue
 
 bp = Blueprint("push", __name__, url_prefix="/push")
 METHODS = ["GET", "HEAD", "POST"]
@@ -32,7 +33,7 @@ def _handle(token: str, kind: str):
     stored, transition = heartbeats.record_ping(db.session, monitor, kind, utcnow(), _note())
     event_ids = alert_hook.write_events(db.session, [(monitor, transition)] if transition else [])
     db.session.commit()
-    alert_hook.enqueue(event_ids)
+    alert_queue.enqueue(event_ids)
     return jsonify({"ok": True, "recorded": stored})
 
 

@@ -14,10 +14,9 @@ from celery.beat import PersistentScheduler
 from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
 
-from shared import alert_hook
 from shared.db import first_line
 from shared.timefmt import from_epoch
-from worker import context
+from worker import alert_queue, context
 from worker.dispatch import TICK_SECONDS, dispatch_once, redispatch_missing
 from worker.watchdog import (
     SWEEP_EVERY_SECONDS,
@@ -111,15 +110,15 @@ class DispatchScheduler(PersistentScheduler):
             return min(remaining, max(0.05, self._next_dispatch - time.time()))
         self._guarded("re-dispatch", lambda session: redispatch_missing(session, self._send, now))
         late = self._guarded("heartbeats", lambda session: judge_heartbeats(session, from_epoch(now)))
-        alert_hook.enqueue(late or [])
+        alert_queue.enqueue(late or [])
         if now >= self._next_silence_sweep:
             self._next_silence_sweep = now + SWEEP_EVERY_SECONDS
             ids = self._guarded("silence sweep", lambda session: sweep_silence(session, from_epoch(now)))
-            alert_hook.enqueue(ids or [])
+            alert_queue.enqueue(ids or [])
             held = self._guarded(
                 "after maintenance", lambda session: announce_after_maintenance(session, from_epoch(now))
             )
-            alert_hook.enqueue(held or [])
+            alert_queue.enqueue(held or [])
         remaining = super().tick(*args, **kwargs)
         return min(remaining, max(0.05, self._next_dispatch - time.time()))
 

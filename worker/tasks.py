@@ -15,7 +15,7 @@ from shared.checks import run_check as run_one_check
 from shared.db import first_line, is_unavailable
 from shared.models import Monitor, utcnow
 from shared.timefmt import from_epoch
-from worker import context
+from worker import alert_queue, context
 from worker.celery_app import app
 from worker.dispatch import server_uid
 
@@ -118,7 +118,7 @@ def run_check(self, monitor_id: int, slot: float) -> None:
         event_ids = with_database(write, max(deadline, time.time() + 5), f"{label}: recording the result")
     except DatabaseGone:
         return
-    alert_hook.enqueue(event_ids)
+    alert_queue.enqueue(event_ids)
 
 
 @app.task(name="worker.purge_old_data", ignore_result=True)
