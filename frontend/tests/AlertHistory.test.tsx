@@ -25,16 +25,20 @@ const items = [
   event(8, { event: "something_new" }),
 ];
 
+function renderHistory() {
+  return render(
+    <MemoryRouter>
+      <Authed>
+        <AlertHistory />
+      </Authed>
+    </MemoryRouter>,
+  );
+}
+
 describe("Alert history", () => {
   it("names every event in words, with an icon, the monitor or agent and each channel's delivery", async () => {
     mockApi({ "GET /api/alerts": { items } });
-    render(
-      <MemoryRouter>
-        <Authed>
-          <AlertHistory />
-        </Authed>
-      </MemoryRouter>,
-    );
+    renderHistory();
     const table = await screen.findByRole("table", { name: "Recent alerts" });
     const rows = within(table).getAllByRole("row").slice(1);
     const events = rows.map((r) => (r.querySelectorAll("td")[1] as HTMLElement).textContent);
@@ -61,25 +65,49 @@ describe("Alert history", () => {
     expect(rows[4]).toHaveTextContent(/2 attempts, next at \d/);
   });
 
+  it("shows each channel's delivery when the server lists them: state, attempts, error, deleted channels", async () => {
+    const delivery = (patch: Record<string, unknown>) => ({ channel_id: 3, channel: "Ops Slack", kind: "apprise", state: "sent", attempts: 1, last_error: null, sent_at: "2026-01-26T10:59:00Z", ...patch });
+    mockApi({
+      "GET /api/alerts": {
+        items: [
+          event(1, {
+            webhook_state: "skipped", email_state: "skipped", last_error: "old field",
+            deliveries: [
+              delivery({}),
+              delivery({ channel_id: 4, channel: "PagerDuty", kind: "apprise", state: "failed", attempts: 5, last_error: "HTTP 400: invalid routing key", sent_at: null }),
+              delivery({ channel_id: 5, channel: "DBA email", kind: "email", state: "pending", attempts: 2, last_error: "connection refused", sent_at: null }),
+              delivery({ channel_id: null, channel: "Old hook", kind: "webhook", state: "skipped", attempts: 0, sent_at: null }),
+            ],
+          }),
+          event(2, { deliveries: [] }),
+        ],
+      },
+    });
+    renderHistory();
+    const table = await screen.findByRole("table", { name: "Recent alerts" });
+    const [first, second] = within(table).getAllByRole("row").slice(1);
+    const items = within(first).getAllByRole("listitem");
+    expect(items.map((li) => li.getAttribute("data-channel"))).toEqual(["Ops Slack", "PagerDuty", "DBA email", "Old hook"]);
+    expect(items[0]).toHaveTextContent("Ops Slack: sent");
+    expect(items[0]).toHaveClass("delivery-sent");
+    expect(items[1]).toHaveTextContent("PagerDuty: failed");
+    expect(items[1]).toHaveTextContent("HTTP 400: invalid routing key");
+    expect(items[1]).toHaveClass("delivery-failed");
+    expect(items[2]).toHaveTextContent("DBA email: pending (2 attempts)");
+    expect(items[2]).toHaveTextContent("connection refused");
+    expect(items[3]).toHaveTextContent("Old hook: skipped (deleted)");
+    expect(first).not.toHaveTextContent("Webhook:");
+    expect(first).not.toHaveTextContent("old field");
+    expect(second).toHaveTextContent("no channels");
+  });
+
   it("says when there is nothing yet, and shows the API's error", async () => {
     mockApi({ "GET /api/alerts": { items: [] } });
-    const { unmount } = render(
-      <MemoryRouter>
-        <Authed>
-          <AlertHistory />
-        </Authed>
-      </MemoryRouter>,
-    );
+    const { unmount } = renderHistory();
     expect(await screen.findByText("No alerts yet.")).toBeInTheDocument();
     unmount();
     mockApi({ "GET /api/alerts": [403, { error: "Only admins can do this.", code: "forbidden" }] });
-    render(
-      <MemoryRouter>
-        <Authed>
-          <AlertHistory />
-        </Authed>
-      </MemoryRouter>,
-    );
+    renderHistory();
     expect(await screen.findByRole("alert")).toHaveTextContent("Only admins can do this.");
   });
 

@@ -1,10 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { render, screen, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
-import { MemoryRouter, Route, Routes } from "react-router";
-import { Settings } from "../src/pages/Settings";
 import { StatusBadge } from "../src/components/StatusBadge";
-import { Authed, renderApp } from "./render";
+import { renderApp, renderSettings } from "./render";
 import { VIEWER, mockApi, type Call } from "./mockApi";
 
 const overview = {
@@ -24,22 +22,11 @@ const weekly = {
   active: false, next: [{ start: "2026-11-29T01:00:00Z", end: "2026-11-29T03:00:00Z" }], created_at: "2026-11-25T09:00:00Z", updated_at: "2026-11-25T09:00:00Z",
 };
 
-function renderTab() {
-  return render(
-    <MemoryRouter initialEntries={["/settings/maintenance"]}>
-      <Authed>
-        <Routes>
-          <Route path="/settings/:tab" element={<Settings />} />
-        </Routes>
-      </Authed>
-    </MemoryRouter>,
-  );
-}
 
 describe("Settings > Maintenance", () => {
   it("lists active and upcoming windows with their monitors and times", async () => {
     mockApi({ "GET /api/maintenance": [weekly, active], "GET /api/status/overview": overview });
-    renderTab();
+    renderSettings("maintenance");
     const row = await screen.findByTestId("window-1");
     expect(row).toHaveTextContent("DB upgrade");
     expect(row).toHaveTextContent("API");
@@ -65,7 +52,7 @@ describe("Settings > Maintenance", () => {
       },
     });
     const user = userEvent.setup();
-    renderTab();
+    renderSettings("maintenance");
     await user.click(await screen.findByRole("button", { name: "New window" }));
     await user.click(screen.getByRole("checkbox", { name: "Web" }));
     await user.type(screen.getByLabelText(/^Start/), "2026-12-01T22:00");
@@ -107,7 +94,7 @@ describe("Settings > Maintenance", () => {
   it("sends weekdays and time for a weekly window", async () => {
     const api = mockApi({ "GET /api/maintenance": [], "GET /api/status/overview": overview, "POST /api/maintenance": ({ body }: Call) => [201, { ...weekly, ...(body as object), id: 5 }] });
     const user = userEvent.setup();
-    renderTab();
+    renderSettings("maintenance");
     await user.click(await screen.findByRole("button", { name: "New window" }));
     await user.type(screen.getByLabelText("Title"), "Patching");
     await user.click(screen.getByLabelText("All monitors"));
@@ -126,7 +113,7 @@ describe("Settings > Maintenance", () => {
   it("deletes a window after confirming", async () => {
     const api = mockApi({ "GET /api/maintenance": [active], "GET /api/status/overview": overview, "DELETE /api/maintenance/1": { deleted: 1 } });
     const user = userEvent.setup();
-    renderTab();
+    renderSettings("maintenance");
     await user.click(await screen.findByRole("button", { name: "Delete DB upgrade" }));
     const dialog = screen.getByRole("alertdialog");
     expect(dialog).toHaveTextContent("It is active now");

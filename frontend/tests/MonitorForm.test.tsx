@@ -455,4 +455,98 @@ describe("MonitorForm", () => {
     await screen.findByText("detail page");
     expect(api.called("PUT", "/api/monitors/4")[0].body).toMatchObject({ type: "heartbeat", target: "", interval_seconds: 172800, grace_seconds: 3600, thresholds: { ok_ms: 60000, degraded_ms: 120000 } });
   });
+
+  describe("Notifications", () => {
+    const health = { state: "ok", last_sent_at: null, last_error: null, failed_at: null };
+    const channels = [
+      { id: 3, name: "Ops Slack", kind: "apprise", service: "Slack", default: true, events: ["down"], monitor_count: 1, from_settings: null, config: {}, health },
+      { id: 4, name: "DBA email", kind: "email", service: "Email", default: false, events: ["down"], monitor_count: 0, from_settings: null, config: {}, health: { ...health, state: "failed" } },
+      { id: 5, name: "Webhook", kind: "webhook", service: "Webhook", default: true, events: ["down"], monitor_count: 9, from_settings: "webhook", config: {}, health },
+    ];
+    const picks = () => within(screen.getByRole("group", { name: "Channels" }));
+
+    it("a new monitor starts with the default channels and sends its channels and alert policy", async () => {
+      const api = mockApi({ "GET /api/monitors/defaults": defaults, "GET /api/agents": [], "GET /api/channels": { items: channels }, "POST /api/monitors": [201, { id: 12 }], "POST /api/monitors/test": { status: "ok", latency_ms: 3, details: "HTTP 200", checked_at: "2026-01-26T10:30:00Z" } });
+      const user = userEvent.setup();
+      renderAt("/monitors/new");
+      await user.type(await screen.findByLabelText("Name"), "Shop");
+      await user.type(screen.getByLabelText("URL"), "http://shop.example.com");
+      expect(picks().getByLabelText(/Ops Slack/)).toBeChecked();
+      expect(picks().getByLabelText(/Webhook/)).toBeChecked();
+      expect(picks().getByLabelText(/DBA email/)).not.toBeChecked();
+      expect(picks().getByText(/failed/)).toBeInTheDocument();
+      expect(screen.getByLabelText("Repeat every (minutes)")).toBeDisabled();
+      expect(screen.getByLabelText("Consecutive failed checks before alerting")).toHaveValue(1);
+
+      await user.click(picks().getByLabelText(/Webhook/));
+      await user.click(picks().getByLabelText(/DBA email/));
+      await user.selectOptions(screen.getByLabelText("Alert type"), "repeated");
+      await user.type(screen.getByLabelText("Repeat every (minutes)"), "15");
+      await user.selectOptions(screen.getByLabelText("Alert when restored"), "no");
+      const confirm = screen.getByLabelText("Consecutive failed checks before alerting");
+      await user.clear(confirm);
+      await user.type(confirm, "3");
+      expect(screen.getByText(/Alert after 3 consecutive failed checks/)).toBeInTheDocument();
+
+      // The check's test is about the check: no alert fields in it.
+      await user.click(screen.getByRole("button", { name: "Test" }));
+      await screen.findByTestId("test-result");
+      expect(api.called("POST", "/api/monitors/test")[0].body).not.toHaveProperty("channel_ids");
+
+      await user.click(screen.getByRole("button", { name: "Save" }));
+      await screen.findByText("detail page");
+      expect(api.called("POST", "/api/monitors")[0].body).toMatchObject({
+        name: "Shop", channel_ids: [3, 4], alert_type: "repeated", repeat_minutes: 15, alert_on_restored: false, confirm_checks: 3,
+      });
+    });
+
+    it("edits a monitor's channels and policy, and shows the API's messages by them", async () => {
+      const monitor = {
+        id: 7, name: "API", type: "http", target: "http://api.example.com", interval_seconds: 60, timeout_seconds: 10, enabled: true, agent_id: null,
+        thresholds: { ok_ms: null, degraded_ms: null, ping_count: null, ssl_ok_days: null, ssl_warning_days: null },
+        status: "ok", last_checked_at: null, last_latency_ms: null, last_details: null,
+        channel_ids: [4], alert_type: null, repeat_minutes: null, alert_on_restored: true, confirm_checks: 2,
+      };
+      const api = mockApi({
+        "GET /api/monitors/defaults": defaults, "GET /api/agents": [], "GET /api/channels": { items: channels }, "GET /api/monitors/7": monitor,
+        "PUT /api/monitors/7": [422, { error: "Some fields are invalid.", fields: { "channel_ids.0": "there is no channel 4", confirm_checks: "must be between 1 and 20" } }],
+      });
+      const user = userEvent.setup();
+      renderAt("/monitors/7/edit");
+      await screen.findByLabelText("Name");
+      expect(picks().getByLabelText(/DBA email/)).toBeChecked();
+      expect(picks().getByLabelText(/Ops Slack/)).not.toBeChecked(); // a default, but this monitor has its own list
+      expect(screen.getByLabelText("Alert type")).toHaveValue("");
+      expect(screen.getByLabelText("Alert when restored")).toHaveValue("yes");
+      const confirm = screen.getByLabelText("Consecutive failed checks before alerting");
+      expect(confirm).toHaveValue(2);
+      await user.clear(confirm);
+      await user.type(confirm, "25");
+      await user.click(screen.getByRole("button", { name: "Save" }));
+      expect(await screen.findByText("must be between 1 and 20")).toBeInTheDocument();
+      expect(confirm).toHaveAttribute("aria-invalid", "true");
+      expect(screen.getByText("there is no channel 4")).toBeInTheDocument();
+      expect(screen.queryByText("channel_ids.0")).toBeNull(); // placed by its fieldset, not in the list of others
+      expect(api.called("PUT", "/api/monitors/7")[0].body).toMatchObject({ channel_ids: [4], alert_type: null, repeat_minutes: null, alert_on_restored: true, confirm_checks: 25 });
+    });
+
+    it("without channels, points to Settings › Notifications; when the list can't be read, leaves channel_ids to the server", async () => {
+      mockApi({ "GET /api/monitors/defaults": defaults, "GET /api/agents": [], "GET /api/channels": { items: [] } });
+      const { unmount } = renderAt("/monitors/new");
+      expect(await screen.findByRole("link", { name: "Settings › Notifications" })).toHaveAttribute("href", "/settings/notifications");
+      unmount();
+
+      const api = mockApi({ "GET /api/monitors/defaults": defaults, "GET /api/agents": [], "GET /api/channels": [500, { error: "boom" }], "POST /api/monitors": [201, { id: 12 }] });
+      const user = userEvent.setup();
+      renderAt("/monitors/new");
+      await user.type(await screen.findByLabelText("Name"), "Shop");
+      await user.type(screen.getByLabelText("URL"), "http://shop.example.com");
+      expect(screen.getByText(/The channel list could not be read/)).toBeInTheDocument();
+      await user.click(screen.getByRole("button", { name: "Save" }));
+      await screen.findByText("detail page");
+      const body = api.called("POST", "/api/monitors")[0].body as Record<string, unknown>;
+      expect(body).not.toHaveProperty("channel_ids");
+      expect(body).toMatchObject({ alert_type: null, alert_on_restored: null, confirm_checks: 1 });
+    });
+  });
 });

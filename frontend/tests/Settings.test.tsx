@@ -1,9 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { render, screen, within } from "@testing-library/react";
+import { screen, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
-import { MemoryRouter, Route, Routes } from "react-router";
-import { Settings } from "../src/pages/Settings";
-import { Authed } from "./render";
+import { renderSettings } from "./render";
 import { mockApi, type Call } from "./mockApi";
 
 const settings = {
@@ -16,17 +14,6 @@ const settings = {
 };
 const UUID = "3f2b8c1e-8a4b-4c57-9d1e-0a6f1b2c3d4e";
 
-function renderTab(tab: string) {
-  return render(
-    <MemoryRouter initialEntries={[`/settings/${tab}`]}>
-      <Authed>
-        <Routes>
-          <Route path="/settings/:tab" element={<Settings />} />
-        </Routes>
-      </Authed>
-    </MemoryRouter>,
-  );
-}
 
 describe("Settings", () => {
   it("Monitoring: saves only its own section and shows field messages", async () => {
@@ -38,7 +25,7 @@ describe("Settings", () => {
           : { ...settings, monitoring: { ...settings.monitoring, ...(body as { monitoring: object }).monitoring } },
     });
     const user = userEvent.setup();
-    renderTab("monitoring");
+    renderSettings("monitoring");
     const ok = await screen.findByLabelText("OK threshold (ms)");
     expect(ok).toHaveValue(80);
     await user.clear(ok);
@@ -62,12 +49,13 @@ describe("Settings", () => {
       "POST /api/settings/alerts/test": { webhook: { ok: false, error: null, skipped: true }, email: { ok: false, error: "connection refused", skipped: false } },
     });
     const user = userEvent.setup();
-    renderTab("alerts");
+    renderSettings("alerts");
     expect(await screen.findByTestId("smtp-password-state")).toHaveTextContent("set");
     const history = await screen.findByRole("table", { name: "Recent alerts" });
     expect(history).toHaveTextContent("Agent offline");
     expect(history).toHaveTextContent("edge-1");
     expect(screen.getByLabelText(/SMTP password/)).toHaveValue("");
+    expect(within(screen.getByTestId("more-channels")).getByRole("link", { name: "Settings › Notifications" })).toHaveAttribute("href", "/settings/notifications");
     await user.click(screen.getByLabelText(/Repeated/));
     await user.click(screen.getByRole("button", { name: "Save" }));
     await screen.findByText("Alert settings saved.");
@@ -101,7 +89,7 @@ describe("Settings", () => {
       "PUT /api/settings": ({ body }: Call) => ({ ...settings, agents: { allowed_agent_uuids: (body as { agents: { allowed_agent_uuids: string[] } }).agents.allowed_agent_uuids, shared_secret_set: true } }),
     });
     const user = userEvent.setup();
-    renderTab("agents");
+    renderSettings("agents");
     expect(await screen.findByTestId("secret-state")).toHaveTextContent("not set");
     const agentsTable = await screen.findByRole("table", { name: "Agents" });
     expect(agentsTable).toHaveTextContent("frankfurt");

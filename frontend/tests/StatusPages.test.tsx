@@ -1,9 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { render, screen, within } from "@testing-library/react";
+import { screen, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
-import { MemoryRouter, Route, Routes } from "react-router";
-import { Settings } from "../src/pages/Settings";
-import { Authed, renderApp } from "./render";
+import { renderApp, renderSettings } from "./render";
 import { VIEWER, mockApi, type Call } from "./mockApi";
 
 const overview = {
@@ -19,22 +17,11 @@ const page = {
   created_at: "2026-11-01T10:00:00Z", updated_at: "2026-11-01T10:00:00Z",
 };
 
-function renderTab() {
-  return render(
-    <MemoryRouter initialEntries={["/settings/status-pages"]}>
-      <Authed>
-        <Routes>
-          <Route path="/settings/:tab" element={<Settings />} />
-        </Routes>
-      </Authed>
-    </MemoryRouter>,
-  );
-}
 
 describe("Settings > Status pages", () => {
   it("lists pages with a link to the public page in a new tab", async () => {
     mockApi({ "GET /api/status-pages": [page], "GET /api/status/overview": overview });
-    renderTab();
+    renderSettings("status-pages");
     const link = await screen.findByRole("link", { name: /\/status\/acme/ });
     expect(link).toHaveAttribute("href", "/status/acme");
     expect(link).toHaveAttribute("target", "_blank");
@@ -55,7 +42,7 @@ describe("Settings > Status pages", () => {
       "GET /api/status-pages/8/announcements": [],
     });
     const user = userEvent.setup();
-    renderTab();
+    renderSettings("status-pages");
     await user.click(await screen.findByRole("button", { name: "New status page" }));
     await user.type(screen.getByLabelText("Slug"), "New Page");
     await user.type(screen.getByLabelText("Title"), "New page");
@@ -93,7 +80,7 @@ describe("Settings > Status pages", () => {
       "DELETE /api/status-pages/7": { deleted: 7 },
     });
     const user = userEvent.setup();
-    renderTab();
+    renderSettings("status-pages");
     await user.click(await screen.findByRole("button", { name: "Edit Acme status" }));
     await user.click(screen.getByRole("button", { name: "Remove group 1" }));
     await user.click(screen.getByRole("button", { name: "Save page" }));
@@ -118,7 +105,7 @@ describe("Settings > Status pages", () => {
       "DELETE /api/status-pages/7/announcements/3": { deleted: 3 },
     });
     const user = userEvent.setup();
-    renderTab();
+    renderSettings("status-pages");
     await user.click(await screen.findByRole("button", { name: "Edit Acme status" }));
     expect(await screen.findByText("DB upgrade")).toBeInTheDocument();
     await user.click(screen.getByRole("button", { name: "Add announcement" }));

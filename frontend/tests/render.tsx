@@ -1,7 +1,8 @@
 import type { ReactNode } from "react";
 import { render } from "@testing-library/react";
-import { MemoryRouter, useLocation } from "react-router";
+import { MemoryRouter, Route, Routes, useLocation } from "react-router";
 import { App } from "../src/App";
+import { Settings } from "../src/pages/Settings";
 import { AuthProvider, useAuth } from "../src/lib/auth";
 
 /** Children once GET /api/auth/me answered a signed-in user (mockApi answers an admin by default). */
@@ -31,6 +32,19 @@ export function renderApp(path = "/") {
     <MemoryRouter initialEntries={[path]}>
       <App />
       <Where />
+    </MemoryRouter>,
+  );
+}
+
+/** The Settings page at /settings/<tab>, signed in. */
+export function renderSettings(tab: string) {
+  return render(
+    <MemoryRouter initialEntries={[`/settings/${tab}`]}>
+      <Authed>
+        <Routes>
+          <Route path="/settings/:tab" element={<Settings />} />
+        </Routes>
+      </Authed>
     </MemoryRouter>,
   );
 }

@@ -34,6 +34,7 @@ import type {
   User,
   UserChange,
 } from "./types";
+import type { Channel, ChannelInput, ChannelTestResult } from "./types";
 
 export class ApiError extends Error {
   status: number;
@@ -218,6 +219,16 @@ export const api = {
     request<unknown>("DELETE", `/api/status-pages/${pageId}/announcements/${id}`),
   audit: (before: number | null, limit = 50) =>
     request<AuditPage>("GET", `/api/audit?limit=${limit}${before !== null ? `&before=${before}` : ""}`),
+
+  // Notification channels (issue 14)
+  channels: () => request<{ items: Channel[] }>("GET", "/api/channels"),
+  createChannel: (input: ChannelInput) => request<Channel>("POST", "/api/channels", input),
+  updateChannel: (id: number, input: ChannelInput) => request<Channel>("PUT", `/api/channels/${id}`, input),
+  deleteChannel: (id: number) => request<unknown>("DELETE", `/api/channels/${id}`),
+  /** Sends a test message through an unsaved channel. */
+  testChannel: (input: ChannelInput) => request<ChannelTestResult>("POST", "/api/channels/test", input),
+  /** Through a saved channel, with the form's unsaved edits when given (a masked URL keeps the secret). */
+  testSavedChannel: (id: number, input?: ChannelInput) => request<ChannelTestResult>("POST", `/api/channels/${id}/test`, input),
 };
 
 /** Per-field messages of one section, with the "<section>." prefix taken off. */

@@ -291,8 +291,8 @@ export const APPRISE_SERVICES: AppriseService[] = [
     build: slackUrl,
     fields: [
       { key: "mode", label: "Connect with", type: "select", initial: "webhook", options: [{ value: "webhook", label: "Incoming webhook" }, { value: "bot", label: "Bot token" }] },
-      { key: "webhook", label: "Webhook URL", type: "password", placeholder: "https://hooks.slack.com/services/T…/B…/…", when: (v) => v.mode !== "bot" },
-      { key: "token", label: "Bot token", type: "password", placeholder: "xoxb-…", when: (v) => v.mode === "bot" },
+      { key: "webhook", label: "Webhook URL", placeholder: "https://hooks.slack.com/services/T…/B…/…", when: (v) => v.mode !== "bot" },
+      { key: "token", label: "Bot token", placeholder: "xoxb-…", when: (v) => v.mode === "bot" },
       { key: "channels", label: "Channels", placeholder: "#alerts, @oncall", hint: "Comma-separated. Optional with a webhook (it has its own channel)." },
       { key: "botname", label: "Bot name (optional)", placeholder: "OnlineTracker" },
     ],
@@ -303,7 +303,7 @@ export const APPRISE_SERVICES: AppriseService[] = [
     help: "Channel settings › Integrations › Webhooks › New webhook › Copy webhook URL.",
     build: discordUrl,
     fields: [
-      { key: "webhook", label: "Webhook URL", type: "password", placeholder: "https://discord.com/api/webhooks/…/…" },
+      { key: "webhook", label: "Webhook URL", placeholder: "https://discord.com/api/webhooks/…/…" },
       { key: "botname", label: "Bot name (optional)", placeholder: "OnlineTracker" },
     ],
   },
@@ -312,7 +312,7 @@ export const APPRISE_SERVICES: AppriseService[] = [
     label: "Microsoft Teams",
     help: "In the channel: … › Workflows › “Post to a channel when a webhook request is received”; copy the URL it shows at the end.",
     build: teamsUrl,
-    fields: [{ key: "webhook", label: "Workflow webhook URL", type: "password", placeholder: "https://…/workflows/…/triggers/manual/paths/invoke?…" }],
+    fields: [{ key: "webhook", label: "Workflow webhook URL", placeholder: "https://…/workflows/…/triggers/manual/paths/invoke?…" }],
   },
   {
     key: "telegram",
@@ -320,7 +320,7 @@ export const APPRISE_SERVICES: AppriseService[] = [
     help: "A bot made with @BotFather (its token), and the chats it posts to (add the bot to them first).",
     build: telegramUrl,
     fields: [
-      { key: "token", label: "Bot token", type: "password", placeholder: "123456789:AAH…" },
+      { key: "token", label: "Bot token", placeholder: "123456789:AAH…" },
       { key: "chats", label: "Chat IDs", placeholder: "-1001234567890, @mychannel", hint: "Comma-separated: a chat id (-100… for groups) or an @channel." },
     ],
   },
@@ -332,7 +332,7 @@ export const APPRISE_SERVICES: AppriseService[] = [
     fields: [
       { key: "server", label: "Homeserver", placeholder: "matrix.example.org", hint: SECURE_HINT },
       { key: "auth", label: "Sign in with", type: "select", initial: "token", options: AUTH_MODES("Access token") },
-      { key: "token", label: "Access token", type: "password", placeholder: "syt_…", when: (v) => v.auth !== "password" },
+      { key: "token", label: "Access token", placeholder: "syt_…", when: (v) => v.auth !== "password" },
       { key: "user", label: "User", placeholder: "alerts-bot", when: (v) => v.auth === "password" },
       { key: "password", label: "Password", type: "password", when: (v) => v.auth === "password" },
       { key: "rooms", label: "Rooms", placeholder: "#ops:example.org", hint: "Comma-separated: #alias:server or !id:server." },
@@ -353,7 +353,7 @@ export const APPRISE_SERVICES: AppriseService[] = [
         initial: "none",
         options: [{ value: "none", label: "None" }, ...AUTH_MODES("Access token")],
       },
-      { key: "token", label: "Access token", type: "password", placeholder: "tk_…", when: (v) => v.auth === "token" },
+      { key: "token", label: "Access token", placeholder: "tk_…", when: (v) => v.auth === "token" },
       { key: "user", label: "User", when: (v) => v.auth === "password" },
       { key: "password", label: "Password", type: "password", when: (v) => v.auth === "password" },
       {
@@ -371,7 +371,7 @@ export const APPRISE_SERVICES: AppriseService[] = [
     build: gotifyUrl,
     fields: [
       { key: "server", label: "Server", placeholder: "https://gotify.example.com", hint: SECURE_HINT },
-      { key: "token", label: "Application token", type: "password", placeholder: "AbC1dEf2…" },
+      { key: "token", label: "Application token", placeholder: "AbC1dEf2…" },
       {
         key: "priority",
         label: "Priority",
@@ -386,8 +386,8 @@ export const APPRISE_SERVICES: AppriseService[] = [
     help: "Your user key (pushover.net dashboard) and an application's API token (Create an Application).",
     build: pushoverUrl,
     fields: [
-      { key: "user", label: "User key", type: "password" },
-      { key: "token", label: "API token", type: "password" },
+      { key: "user", label: "User key" },
+      { key: "token", label: "API token" },
       { key: "devices", label: "Devices (optional)", placeholder: "iphone, desktop", hint: "Comma-separated. Empty: all your devices." },
       {
         key: "priority",
@@ -403,8 +403,8 @@ export const APPRISE_SERVICES: AppriseService[] = [
     help: "A service's Events API v2 integration key, and an API key (Integrations › API Access Keys).",
     build: pagerdutyUrl,
     fields: [
-      { key: "integration", label: "Integration key", type: "password" },
-      { key: "apikey", label: "API key", type: "password" },
+      { key: "integration", label: "Integration key" },
+      { key: "apikey", label: "API key" },
       { key: "source", label: "Source", initial: "OnlineTracker", hint: "Shown as the alert's source." },
       { key: "component", label: "Component (optional)" },
       { key: "region", label: "Region", type: "select", initial: "us", options: [{ value: "us", label: "US" }, { value: "eu", label: "EU" }] },
@@ -416,7 +416,7 @@ export const APPRISE_SERVICES: AppriseService[] = [
     help: "An API integration's key (Settings › Integrations › API).",
     build: opsgenieUrl,
     fields: [
-      { key: "apikey", label: "API key", type: "password" },
+      { key: "apikey", label: "API key" },
       { key: "targets", label: "Notify (optional)", placeholder: "@ana@example.com, #dba, *on-call, ^escalation", hint: "@user, #team, *schedule, ^escalation; empty: the integration's own routing." },
       { key: "region", label: "Region", type: "select", initial: "us", options: [{ value: "us", label: "US" }, { value: "eu", label: "EU" }] },
       {
@@ -433,7 +433,7 @@ export const APPRISE_SERVICES: AppriseService[] = [
     label: "Other (Apprise URL)",
     help: "Any of Apprise's 100+ services, by its URL (see github.com/caronc/apprise/wiki).",
     build: otherUrl,
-    fields: [{ key: "url", label: "Apprise URL", type: "password", placeholder: "mmost://mattermost.example.com/token" }],
+    fields: [{ key: "url", label: "Apprise URL", placeholder: "mmost://mattermost.example.com/token" }],
   },
 ];
 

@@ -54,7 +54,7 @@ export interface Thresholds {
   ssl_warning_days: number | null;
 }
 
-export interface Monitor {
+export interface Monitor extends Partial<MonitorNotifications> {
   id: number;
   name: string;
   type: MonitorType;
@@ -96,7 +96,7 @@ export type MonitorInput = Pick<Monitor, "name" | "type" | "target" | "enabled" 
   http?: HttpOptionsInput | null;
   dns?: DnsOptions | null;
   grace_seconds?: number;
-};
+} & Partial<MonitorNotifications>;
 
 export interface Defaults {
   ok_ms: number;
@@ -248,6 +248,8 @@ export interface AlertEvent {
   attempts: number;
   last_error: string | null;
   next_attempt_at: string | null;
+  /** Per channel (newer servers); without it, webhook_state and email_state are all there is. */
+  deliveries?: Delivery[];
 }
 
 export interface PendingAgent {
@@ -444,4 +446,81 @@ export interface MaintenanceWindow extends MaintenanceInput {
   next: { start: string; end: string }[];
   created_at: string;
   updated_at: string;
+}
+
+// Notification channels (issue 14; docs/channels-contract.md).
+
+export type ChannelKind = "webhook" | "email" | "apprise";
+/** The events a channel can be given; a channel gets the subset it lists. */
+export type ChannelEvent = "down" | "degraded" | "up" | "ssl_expiring";
+export const CHANNEL_EVENTS: readonly ChannelEvent[] = ["down", "degraded", "up", "ssl_expiring"];
+/** ok; failing: retrying; failed: gave up after 24 h of retries; unused: nothing sent yet. */
+export type ChannelHealthState = "ok" | "failing" | "failed" | "unused";
+
+export interface ChannelHealth {
+  state: ChannelHealthState | (string & {});
+  last_sent_at: string | null;
+  last_error: string | null;
+  failed_at: string | null;
+}
+
+/** webhook and apprise: ``url`` (answered masked); email: ``to`` (comma-separated, not masked). */
+export interface ChannelConfig {
+  url?: string;
+  to?: string;
+}
+
+export interface Channel {
+  id: number;
+  name: string;
+  kind: ChannelKind;
+  config: ChannelConfig;
+  events: ChannelEvent[];
+  default: boolean;
+  monitor_count: number;
+  /** The service's name ("Slack", "Webhook", "Email", …). */
+  service: string;
+  /** The two channels mirrored from Settings > Alerts say which; else null. */
+  from_settings: "webhook" | "email" | null;
+  health: ChannelHealth;
+  created_at: string;
+  updated_at: string;
+}
+
+/** A channel as sent: a ``config.url`` equal to the masked one keeps the stored secret. */
+export interface ChannelInput {
+  name: string;
+  kind: ChannelKind;
+  config: ChannelConfig;
+  events: ChannelEvent[];
+  default: boolean;
+  /** On create: also give it to every existing monitor. */
+  apply_to_existing?: boolean;
+}
+
+/** POST /api/channels/test and /api/channels/<id>/test: whether the service accepted the message. */
+export interface ChannelTestResult {
+  ok: boolean;
+  error: string | null;
+}
+
+/** One alert event's delivery to one channel (``channel_id`` null once the channel is deleted). */
+export interface Delivery {
+  channel_id: number | null;
+  channel: string;
+  kind: ChannelKind | (string & {});
+  state: DeliveryState | (string & {});
+  attempts: number;
+  last_error: string | null;
+  sent_at: string | null;
+}
+
+/** A monitor's channels and its alert policy; null follows Settings > Alerts. */
+export interface MonitorNotifications {
+  channel_ids: number[];
+  alert_type: "once" | "repeated" | "none" | null;
+  repeat_minutes: number | null;
+  alert_on_restored: boolean | null;
+  /** Alert only after this many consecutive failing checks (1–20). */
+  confirm_checks: number;
 }

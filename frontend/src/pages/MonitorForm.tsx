@@ -2,7 +2,7 @@ import { useEffect, useRef, useState } from "react";
 import type { FormEvent } from "react";
 import { Link, useNavigate, useParams } from "react-router";
 import { ApiError, api, fieldsOf, messageOf } from "../lib/api";
-import type { Agent, CheckOutcome, Defaults, Monitor, MonitorInput, MonitorType, Thresholds } from "../lib/types";
+import type { Agent, Channel, CheckOutcome, Defaults, Monitor, MonitorInput, MonitorNotifications, MonitorType, Thresholds } from "../lib/types";
 import { PERIOD_UNITS, TYPE_LABEL, formatInterval, periodSeconds, splitPeriod } from "../lib/format";
 import type { PeriodUnit } from "../lib/format";
 import { Checkbox, Field, OtherErrors, SelectField, TextField, numberOrNull } from "../components/Field";
@@ -40,6 +40,13 @@ export interface FormState {
   grace: string;
   http: HttpState;
   dns: DnsState;
+  /** The channels picked; null while the list is unknown (channel_ids is then left out: the server's defaults). */
+  channels: number[] | null;
+  /** "" follows Settings › Alerts. */
+  alertType: "" | "once" | "repeated" | "none";
+  repeatMinutes: string;
+  restored: "" | "yes" | "no";
+  confirmChecks: string;
 }
 
 const TYPES: MonitorType[] = ["ping", "http", "https", "ssl", "tcp", "dns", "heartbeat"];
@@ -78,6 +85,11 @@ export function newFormState(d: Defaults): FormState {
     grace: "",
     http: emptyHttp(),
     dns: emptyDns(),
+    channels: null,
+    alertType: "",
+    repeatMinutes: "",
+    restored: "",
+    confirmChecks: "1",
   };
 }
 
@@ -100,6 +112,11 @@ export function toFormState(m: Monitor): FormState {
     grace: m.grace_seconds !== undefined ? String(m.grace_seconds) : "",
     http: httpFromApi(m.http),
     dns: dnsFromApi(m.dns),
+    channels: m.channel_ids ?? null,
+    alertType: m.alert_type ?? "",
+    repeatMinutes: m.repeat_minutes === null || m.repeat_minutes === undefined ? "" : String(m.repeat_minutes),
+    restored: m.alert_on_restored === null || m.alert_on_restored === undefined ? "" : m.alert_on_restored ? "yes" : "no",
+    confirmChecks: String(m.confirm_checks ?? 1),
     thresholds: {
       ok_ms: text(t.ok_ms),
       degraded_ms: text(t.degraded_ms),
@@ -147,6 +164,26 @@ export function toInput(f: FormState): MonitorInput {
   return input;
 }
 
+/**
+ * The monitor's channels and alert policy as the API's fields: "" is null (= Settings › Alerts), the
+ * repeat only with "repeated", an empty confirmation 1; channel_ids only once the list is known.
+ */
+export function notificationInput(f: FormState): Partial<MonitorNotifications> {
+  const out: Partial<MonitorNotifications> = {
+    alert_type: f.alertType || null,
+    repeat_minutes: f.alertType === "repeated" ? numberOrNull(f.repeatMinutes) : null,
+    alert_on_restored: f.restored === "" ? null : f.restored === "yes",
+    confirm_checks: f.confirmChecks.trim() === "" ? 1 : Number(f.confirmChecks),
+  };
+  if (f.channels !== null) out.channel_ids = f.channels;
+  return out;
+}
+
+/** The field keys the Notifications fieldset shows messages for. */
+export function notificationPlaces(key: string): boolean {
+  return ["alert_type", "repeat_minutes", "alert_on_restored", "confirm_checks", "channel_ids"].includes(key) || key.startsWith("channel_ids.");
+}
+
 /** The threshold fields that mean something for a type (a heartbeat's judge its run time). */
 export function thresholdFields(type: MonitorType): (keyof Thresholds)[] {
   if (type === "ssl") return ["ssl_ok_days", "ssl_warning_days"];
@@ -186,6 +223,8 @@ export function MonitorForm() {
   const [form, setForm] = useState<FormState | null>(null);
   const [defaults, setDefaults] = useState<Defaults | null>(null);
   const [agents, setAgents] = useState<Agent[]>([]);
+  /** GET /api/channels; null when it could not be read. */
+  const [channelList, setChannelList] = useState<Channel[] | null>(null);
   const [loadError, setLoadError] = useState<string | null>(null);
   const [fields, setFields] = useState<Record<string, string>>({});
   const [error, setError] = useState<string | null>(null);
@@ -199,17 +238,27 @@ export function MonitorForm() {
     let cancelled = false;
     (async () => {
       try {
-        const [d, list, monitor] = await Promise.all([api.defaults(), api.agents(), editing ? api.monitor(id) : Promise.resolve(null)]);
+        const [d, list, monitor, channels] = await Promise.all([
+          api.defaults(),
+          api.agents(),
+          editing ? api.monitor(id) : Promise.resolve(null),
+          api.channels().then(
+            (answer) => answer.items,
+            () => null,
+          ),
+        ]);
         if (cancelled) return;
         setDefaults(d);
         setAgents(list);
+        setChannelList(channels);
         if (monitor) {
           const state = toFormState(monitor);
           setForm(state);
           setThresholdsOpen(Object.values(state.thresholds).some((v) => v !== ""));
           setAdvancedOpen(httpChanges(state.http) > 0);
         } else {
-          setForm(newFormState(d));
+          // A new monitor starts with the default channels (the server would pick the same ones).
+          setForm({ ...newFormState(d), channels: channels ? channels.filter((c) => c.default).map((c) => c.id) : null });
         }
       } catch (err) {
         if (!cancelled) setLoadError(err instanceof ApiError && err.status === 404 ? `There is no monitor ${rawId}.` : messageOf(err));
@@ -275,7 +324,8 @@ export function MonitorForm() {
     setError(null);
     setFields({});
     try {
-      const saved = editing ? await api.updateMonitor(id, toInput(form)) : await api.createMonitor(toInput(form));
+      const body = { ...toInput(form), ...notificationInput(form) };
+      const saved = editing ? await api.updateMonitor(id, body) : await api.createMonitor(body);
       const added = form.type === "heartbeat" ? "Monitor added. Give the job its push URL below." : "Monitor added. Its first check runs within one interval.";
       navigate(`/monitors/${saved.id}`, { state: { flash: editing ? "Monitor saved." : added } });
     } catch (err) {
@@ -293,7 +343,8 @@ export function MonitorForm() {
     (heartbeat && key === "grace_seconds") ||
     shownThresholds.some((k) => key === `thresholds.${k}`) ||
     (isHttp && httpPlaces(key)) ||
-    (form.type === "dns" && dnsPlaces(key));
+    (form.type === "dns" && dnsPlaces(key)) ||
+    notificationPlaces(key);
   const shownKeys = Object.keys(fields).filter(placed);
   const selectable = agents.filter((a) => a.approved || String(a.id) === form.agent);
   const hint = heartbeat ? null : TARGET_HINT[form.type as Exclude<MonitorType, "heartbeat">];
@@ -470,6 +521,8 @@ export function MonitorForm() {
           </div>
         </details>
 
+        <NotificationFields form={form} channels={channelList} fields={fields} onChange={set} />
+
         {outcome && !heartbeat && <CheckOutcomeView outcome={outcome} />}
 
         <div className="actions form-actions">
@@ -487,5 +540,94 @@ export function MonitorForm() {
         </div>
       </form>
     </section>
+  );
+}
+
+interface NotificationProps {
+  form: FormState;
+  /** null: the list could not be read. */
+  channels: Channel[] | null;
+  fields: Record<string, string>;
+  onChange: (patch: Partial<FormState>) => void;
+}
+
+/** Which channels the monitor's alerts go to, and its alert policy (empty: Settings › Alerts'). */
+function NotificationFields({ form, channels, fields, onChange }: NotificationProps) {
+  const picked = form.channels ?? [];
+  const toggle = (channelId: number, on: boolean) => onChange({ channels: on ? [...picked, channelId] : picked.filter((c) => c !== channelId) });
+  const channelError = fields.channel_ids ?? Object.entries(fields).find(([k]) => k.startsWith("channel_ids."))?.[1];
+  const confirm = Number(form.confirmChecks) || 1;
+  return (
+    <fieldset className="field notifications-fields">
+      <legend>Notifications</legend>
+      {channels === null ? (
+        <p className="hint">The channel list could not be read: a new monitor gets the default channels, an edited one keeps its own.</p>
+      ) : channels.length === 0 ? (
+        <p className="hint">
+          No channels yet: add them in <Link to="/settings/notifications">Settings › Notifications</Link>.
+        </p>
+      ) : (
+        <div className={`channel-picks${channelError ? " has-error" : ""}`} role="group" aria-label="Channels">
+          {channels.map((c) => (
+            <label key={c.id} className="choice">
+              <input type="checkbox" checked={picked.includes(c.id)} onChange={(e) => toggle(c.id, e.target.checked)} aria-invalid={channelError ? true : undefined} />
+              <span>
+                <strong>{c.name}</strong>{" "}
+                <span className="muted">
+                  {c.service}
+                  {c.default ? " · default" : ""}
+                </span>
+                {(c.health.state === "failed" || c.health.state === "failing") && <span className="warn-text"> · {c.health.state === "failed" ? "failed" : "failing"}</span>}
+              </span>
+            </label>
+          ))}
+        </div>
+      )}
+      {channelError && (
+        <div className="field-error" role="alert">
+          {channelError}
+        </div>
+      )}
+      <div className="grid-2">
+        <SelectField label="Alert type" value={form.alertType} onChange={(e) => onChange({ alertType: e.target.value as FormState["alertType"] })} error={fields.alert_type}>
+          <option value="">Use the system setting</option>
+          <option value="once">Once, when the status changes</option>
+          <option value="repeated">Repeated while down</option>
+          <option value="none">None</option>
+        </SelectField>
+        <TextField
+          label="Repeat every (minutes)"
+          type="number"
+          inputMode="numeric"
+          min={1}
+          max={1440}
+          value={form.repeatMinutes}
+          disabled={form.alertType !== "repeated"}
+          onChange={(e) => onChange({ repeatMinutes: e.target.value })}
+          placeholder="system setting"
+          hint="With “Repeated”: 1–1440 minutes. Empty: the system's."
+          error={fields.repeat_minutes}
+        />
+        <SelectField label="Alert when restored" value={form.restored} onChange={(e) => onChange({ restored: e.target.value as FormState["restored"] })} error={fields.alert_on_restored}>
+          <option value="">Use the system setting</option>
+          <option value="yes">Yes</option>
+          <option value="no">No</option>
+        </SelectField>
+        <TextField
+          label="Consecutive failed checks before alerting"
+          type="number"
+          inputMode="numeric"
+          min={1}
+          max={20}
+          value={form.confirmChecks}
+          onChange={(e) => onChange({ confirmChecks: e.target.value })}
+          hint={`Alert after ${confirm} consecutive failed ${confirm === 1 ? "check" : "checks"} (1–20); more than 1 stops flapping alerts.`}
+          error={fields.confirm_checks}
+        />
+      </div>
+      <p className="hint">
+        The system settings are in <Link to="/settings/alerts">Settings › Alerts</Link>.
+      </p>
+    </fieldset>
   );
 }

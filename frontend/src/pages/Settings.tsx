@@ -1,6 +1,7 @@
 import { NavLink, Navigate, useParams } from "react-router";
 import { MonitoringTab } from "./settings/MonitoringTab";
 import { AlertsTab } from "./settings/AlertsTab";
+import { NotificationsTab } from "./settings/NotificationsTab";
 import { AgentsTab } from "./settings/AgentsTab";
 import { UsersTab } from "./settings/UsersTab";
 import { TokensTab } from "./settings/TokensTab";
@@ -11,6 +12,7 @@ import { MaintenanceTab } from "./settings/MaintenanceTab";
 const TABS = [
   { key: "monitoring", label: "Monitoring", Component: MonitoringTab },
   { key: "alerts", label: "Alerts", Component: AlertsTab },
+  { key: "notifications", label: "Notifications", Component: NotificationsTab },
   { key: "agents", label: "Agents", Component: AgentsTab },
   { key: "maintenance", label: "Maintenance", Component: MaintenanceTab },
   { key: "status-pages", label: "Status pages", Component: StatusPagesTab },

@@ -1,7 +1,7 @@
 import { useCallback, useEffect, useState } from "react";
 import { Link } from "react-router";
 import { api, messageOf } from "../../lib/api";
-import type { AlertEvent, DeliveryState, MonitorType } from "../../lib/types";
+import type { AlertEvent, Delivery as AlertEventDelivery, DeliveryState, MonitorType } from "../../lib/types";
 import { DELIVERY_LABEL, TYPE_LABEL, alertEventLabel, alertEventStatus, formatDateTime, formatTime } from "../../lib/format";
 import { usePolling } from "../../lib/usePolling";
 import { StatusIcon } from "../../components/StatusBadge";
@@ -27,7 +27,9 @@ function Subject({ event: e }: { event: AlertEvent }) {
   );
 }
 
+/** Each channel's delivery (newer servers), else the webhook and email states of before. */
 function Delivery({ event: e }: { event: AlertEvent }) {
+  if (e.deliveries) return <ChannelDeliveries deliveries={e.deliveries} />;
   const channels: [string, string][] = [
     ["Webhook", e.webhook_state],
     ["Email", e.email_state],
@@ -50,6 +52,27 @@ function Delivery({ event: e }: { event: AlertEvent }) {
       )}
       {e.last_error && <div className="delivery-error small">{e.last_error}</div>}
     </>
+  );
+}
+
+function ChannelDeliveries({ deliveries }: { deliveries: AlertEventDelivery[] }) {
+  if (!deliveries.length) return <span className="muted small">no channels</span>;
+  return (
+    <ul className="delivery">
+      {deliveries.map((d, i) => (
+        <li key={d.channel_id ?? `gone-${i}`} className={`delivery-${d.state}`} data-channel={d.channel}>
+          {d.channel}: {d.state === "skipped" ? "skipped" : (DELIVERY_LABEL[d.state as DeliveryState] ?? d.state)}
+          {d.state === "pending" && d.attempts > 0 && (
+            <span className="muted small">
+              {" "}
+              ({d.attempts} {d.attempts === 1 ? "attempt" : "attempts"})
+            </span>
+          )}
+          {d.channel_id === null && <span className="muted small"> (deleted)</span>}
+          {d.last_error && d.state !== "sent" && <div className="delivery-error small">{d.last_error}</div>}
+        </li>
+      ))}
+    </ul>
   );
 }
 

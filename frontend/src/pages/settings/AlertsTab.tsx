@@ -1,4 +1,5 @@
 import { useState } from "react";
+import { Link } from "react-router";
 import type { FormEvent } from "react";
 import { api, messageOf } from "../../lib/api";
 import type { AlertSettings, ChannelResult } from "../../lib/types";
@@ -118,7 +119,20 @@ function AlertSettingsForm() {
       <Checkbox label="Alert on restored" checked={draft.alert_on_restored} onChange={(e) => set({ alert_on_restored: e.target.checked })} hint="Also alert when a service comes back up." error={fields.alert_on_restored} />
 
       <h2>Webhook</h2>
-      <TextField label="Webhook URL" type="url" value={draft.webhook_url} onChange={(e) => set({ webhook_url: e.target.value })} placeholder="https://hooks.slack.com/services/…" hint="Receives a JSON POST for each alert (Slack, Discord, …). Empty: no webhook." error={fields.webhook_url} spellCheck={false} />
+      <p className="muted" data-testid="more-channels">
+        The webhook and the alert email below are two of the notification channels. Slack, Discord, Teams, Telegram and other services, and which monitors
+        alert where: <Link to="/settings/notifications">Settings › Notifications</Link>.
+      </p>
+      <TextField
+        label="Webhook URL"
+        type="url"
+        value={draft.webhook_url}
+        onChange={(e) => set({ webhook_url: e.target.value })}
+        placeholder="https://hooks.example.com/…"
+        hint="Receives a JSON POST for each alert. Shown masked: left as it is, the saved URL is kept. Empty: no webhook."
+        error={fields.webhook_url}
+        spellCheck={false}
+      />
 
       <h2>Email (SMTP)</h2>
       <div className="grid-2">
