@@ -168,6 +168,8 @@ describe("Settings > Notifications", () => {
     let form = screen.getByRole("form", { name: "Edit “Webhook”" });
     expect(within(form).getByText(/Settings › Alerts' webhook URL/)).toBeInTheDocument();
     expect(within(form).getByLabelText("Webhook URL")).toHaveValue("https://hooks.example.com/****");
+    expect(within(form).getByLabelText("Email")).toBeDisabled();
+    expect(within(form).getByLabelText("Webhook")).toBeEnabled();
     await user.click(within(form).getByRole("button", { name: "Save channel" }));
     await screen.findByText("Channel “Webhook” saved.");
     expect(api.called("PUT", "/api/channels/5")[0].body).toMatchObject({ kind: "webhook", config: { url: "https://hooks.example.com/****" } });

@@ -362,7 +362,7 @@ function ChannelEditor({ channel, onSaved, onClose }: EditorProps) {
       )}
       {channel?.from_settings && (
         <Notice kind="info">
-          This channel is Settings › Alerts' {channel.from_settings === "webhook" ? "webhook URL" : "alert email"}: a change here shows there too.
+          This channel is Settings › Alerts' {channel.from_settings === "webhook" ? "webhook URL" : "alert email"}: a change here shows there too, and its kind stays.
         </Notice>
       )}
       <TextField label="Name" value={draft.name} onChange={(e) => set({ name: e.target.value })} error={fields.name} maxLength={100} placeholder="Ops Slack" required />
@@ -372,7 +372,14 @@ function ChannelEditor({ channel, onSaved, onClose }: EditorProps) {
         <div className="segmented">
           {KINDS.map((k) => (
             <label key={k.value} className={draft.kind === k.value ? "checked" : ""}>
-              <input type="radio" name="channel-kind" value={k.value} checked={draft.kind === k.value} onChange={() => set({ kind: k.value })} />
+              <input
+                type="radio"
+                name="channel-kind"
+                value={k.value}
+                checked={draft.kind === k.value}
+                onChange={() => set({ kind: k.value })}
+                disabled={Boolean(channel?.from_settings) && k.value !== channel?.kind}
+              />
               {k.label}
             </label>
           ))}
