@@ -60,6 +60,7 @@ from shared.config import Config
 from shared.models import (
     SERVER,
     Agent,
+    AlertDelivery,
     AlertEvent,
     CheckResult,
     Monitor,
@@ -327,17 +328,24 @@ class Collector:
 
     def _alerts(self):
         deliveries = _gauge(
-            "alert_deliveries", "Alert events by channel and delivery state", ("channel", "state")
+            "alert_deliveries", "Alert deliveries by kind of channel and delivery state", ("channel", "state")
         )
-        for channel, column in (("webhook", AlertEvent.webhook_state), ("email", AlertEvent.email_state)):
-            counts = dict(self.session.execute(select(column, func.count()).group_by(column)).all())
-            for state in sorted({"pending", "sent", "failed", "skipped", *counts}):
-                deliveries.add_metric([channel, state], float(counts.get(state, 0)))
+        counts = {
+            (kind, state): n
+            for kind, state, n in self.session.execute(
+                select(AlertDelivery.kind, AlertDelivery.state, func.count()).group_by(
+                    AlertDelivery.kind, AlertDelivery.state
+                )
+            )
+        }
+        for kind in sorted({"webhook", "email", "apprise", *(k for k, _ in counts)}):
+            for state in sorted({"pending", "sent", "failed", "skipped", *(s for _, s in counts)}):
+                deliveries.add_metric([kind, state], float(counts.get((kind, state), 0)))
         yield deliveries
         oldest = self.session.scalar(
-            select(func.min(AlertEvent.created_at)).where(
-                (AlertEvent.webhook_state == "pending") | (AlertEvent.email_state == "pending")
-            )
+            select(func.min(AlertEvent.created_at))
+            .join(AlertDelivery, AlertDelivery.event_id == AlertEvent.id)
+            .where(AlertDelivery.state == "pending")
         )
         if oldest is not None:
             pending = _gauge(

@@ -19,6 +19,7 @@ from sqlalchemy import (
     String,
     Text,
     TypeDecorator,
+    UniqueConstraint,
     text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -125,6 +126,11 @@ class Monitor(Base):
     badge_key: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    # Alert policy of this monitor; None: Settings > Alerts decides.
+    alert_type: Mapped[str | None] = mapped_column(String(10))
+    repeat_minutes: Mapped[int | None] = mapped_column(Integer)
+    alert_on_restored: Mapped[bool | None] = mapped_column(Boolean)
+    confirm_checks: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
 
     __table_args__ = (
         Index("ix_monitors_push_token_hash", "push_token_hash", unique=True),
@@ -203,6 +209,8 @@ class MonitorState(Base):
     #: The status the alert rules last saw (``outbox.on_transition`` outside maintenance); NULL:
     #: none yet. A state that differs from it once a maintenance window is over is announced then.
     announced_status: Mapped[str | None] = mapped_column(String(10))
+    #: Consecutive "down" results here, for alerts that wait for ``Monitor.confirm_checks`` of them.
+    fail_streak: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class Setting(Base):
@@ -219,7 +227,9 @@ class Setting(Base):
 
 
 class AlertEvent(Base):
-    """An outbox row: written in the same transaction as the state change that caused it."""
+    """An outbox row: written in the same transaction as the state change that caused it.
+
+    Each channel it goes to has its own :class:`AlertDelivery` row, written with it."""
 
     __tablename__ = "alert_events"
 
@@ -232,22 +242,83 @@ class AlertEvent(Base):
     target: Mapped[str] = mapped_column(String(2048))
     details: Mapped[str] = mapped_column(String(500), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
-    #: Per channel: "pending", "sent", "failed" (gave up) or "skipped" (channel not configured).
-    webhook_state: Mapped[str] = mapped_column(String(10), default="pending")
-    email_state: Mapped[str] = mapped_column(String(10), default="pending")
-    attempts: Mapped[int] = mapped_column(Integer, default=0)
-    last_error: Mapped[str | None] = mapped_column(String(500))
-    next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     __table_args__ = (
         # Deleting a monitor sets its events' monitor_id to NULL: without this, a scan per delete.
         Index("ix_alert_events_monitor_id", "monitor_id"),
+    )
+
+
+class Channel(Base):
+    """Where alerts go: a webhook, an email address or an Apprise URL (Slack, ntfy, ...).
+
+    The part of ``config`` that can carry a secret (a URL: tokens live in its path and query) is
+    kept only in ``secret_enc``; ``config`` holds the rest and ``masked`` what the API shows.
+    ``from_settings`` marks the two channels that Settings > Alerts' webhook URL and alert email
+    read and write ("webhook" / "email"), so the settings API of before keeps working.
+    """
+
+    __tablename__ = "channels"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+    kind: Mapped[str] = mapped_column(String(10))
+    config: Mapped[str] = mapped_column(Text, default="{}")
+    secret_enc: Mapped[str | None] = mapped_column(Text)
+    masked: Mapped[str] = mapped_column(String(2048), default="")
+    events: Mapped[str] = mapped_column(Text, default="[]")
+    is_default: Mapped[bool] = mapped_column(Boolean, default=False)
+    from_settings: Mapped[str | None] = mapped_column(String(10), unique=True)
+    last_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_error: Mapped[str | None] = mapped_column(String(500))
+    #: Since when deliveries fail (None while the last one went out); ``failed_at`` when one was given up.
+    failing_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    failed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class MonitorChannel(Base):
+    """Routing: the channels a monitor's alerts go to."""
+
+    __tablename__ = "monitor_channels"
+
+    monitor_id: Mapped[int] = mapped_column(ForeignKey("monitors.id", ondelete="CASCADE"), primary_key=True)
+    channel_id: Mapped[int] = mapped_column(
+        ForeignKey("channels.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+
+
+class AlertDelivery(Base):
+    """One event to one channel: claimed, sent, retried and given up on its own.
+
+    ``next_attempt_at`` means "nobody may send this before then": a sender claims the row by moving
+    it into the future (a lease) with a compare-and-set on the value it read.
+    """
+
+    __tablename__ = "alert_deliveries"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("alert_events.id", ondelete="CASCADE"))
+    channel_id: Mapped[int | None] = mapped_column(ForeignKey("channels.id", ondelete="SET NULL"), index=True)
+    #: The channel as it was when the event was written (it may be renamed or deleted later).
+    channel_name: Mapped[str] = mapped_column(String(100))
+    kind: Mapped[str] = mapped_column(String(10))
+    #: "pending", "sent", "failed" (gave up) or "skipped" (the channel could not take it).
+    state: Mapped[str] = mapped_column(String(10), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(String(500))
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    __table_args__ = (
+        UniqueConstraint("event_id", "channel_id", name="uq_alert_deliveries_event_channel"),
         # The sweep's "what is pending" every 30 s: only the few undelivered rows are in this index.
         Index(
-            "ix_alert_events_pending",
-            "id",
-            postgresql_where=text("webhook_state = 'pending' OR email_state = 'pending'"),
-            sqlite_where=text("webhook_state = 'pending' OR email_state = 'pending'"),
+            "ix_alert_deliveries_pending",
+            "next_attempt_at",
+            postgresql_where=text("state = 'pending'"),
+            sqlite_where=text("state = 'pending'"),
         ),
     )
 

@@ -104,6 +104,10 @@ def as_input(monitor: Monitor) -> dict:
         "dns": (options or None) if monitor.type == "dns" else None,
         "grace_seconds": monitor.grace_seconds,
         "badges": bool(monitor.badges),
+        "alert_type": monitor.alert_type,
+        "repeat_minutes": monitor.repeat_minutes,
+        "alert_on_restored": monitor.alert_on_restored,
+        "confirm_checks": monitor.confirm_checks or 1,
     }
 
 
@@ -131,6 +135,10 @@ def apply(monitor: Monitor, data: MonitorIn, secret_key: bytes = b"") -> None:
         new_push_token(monitor, secret_key)
     elif data.type != "heartbeat":
         monitor.push_token_enc = monitor.push_token_hash = None
+    monitor.alert_type = data.alert_type
+    monitor.repeat_minutes = data.repeat_minutes
+    monitor.alert_on_restored = data.alert_on_restored
+    monitor.confirm_checks = data.confirm_checks
     monitor.badges = data.badges
     if data.badges and monitor.badge_key is None:
         new_badge_key(monitor)  # off keeps the key: on again, the old embeds work again
@@ -216,6 +224,7 @@ def serialize(
     agent_name: str | None = None,
     push_base: str | None = None,
     secret_key: bytes = b"",
+    channel_ids: list[int] | None = None,
 ) -> dict:
     status = status_of(monitor, state, now or utcnow())
     options = public_options(monitor)
@@ -227,6 +236,7 @@ def serialize(
         "push_url": push_url(monitor, push_base, secret_key) if push_base else None,
         "badge_key": monitor.badge_key if monitor.badges else None,
         "badge_url": badge_url(monitor, push_base) if push_base else None,
+        "channel_ids": channel_ids or [],
         "status": status,
         "last_checked_at": iso(state.last_checked_at) if state else None,
         "last_latency_ms": state.last_latency_ms if state else None,

@@ -18,6 +18,7 @@ from shared.buckets import RESOLUTIONS, bucket_start
 from shared.checks import CheckResult as Outcome
 from shared.dialect import insert as _insert
 from shared.models import CheckResult, Monitor, MonitorState, Rollup
+from shared.status import DOWN
 
 
 @dataclass(frozen=True)
@@ -31,6 +32,10 @@ class Transition:
     details: str
     days_left: int | None
     at: datetime
+    #: Consecutive down results at this location, this one included (0 when not down). A result
+    #: that keeps a location down is reported as a down → down "transition" only when this reaches
+    #: the monitor's ``confirm_checks``: the moment a confirmed outage is announced.
+    streak: int = 0
 
 
 def _fold_into_rollups(
@@ -69,8 +74,9 @@ def _fold_into_rollups(
 
 
 def _change_state(
-    session: Session, monitor_id: int, location: int, checked_at: datetime, outcome: Outcome
+    session: Session, monitor_id: int, location: int, checked_at: datetime, outcome: Outcome, confirm: int = 1
 ) -> Transition | None:
+    down = outcome.status == DOWN
     latest = {
         "last_checked_at": checked_at,
         "last_latency_ms": outcome.latency_ms,
@@ -84,22 +90,24 @@ def _change_state(
             status=outcome.status,
             since=checked_at,
             ssl_warned=False,
+            fail_streak=int(down),
             **latest,
         )
         .on_conflict_do_nothing()
     )
     if created.rowcount == 1:
-        old = "unknown"
+        old, streak = "unknown", int(down)
     else:
         state = session.execute(
-            select(MonitorState.status, MonitorState.last_checked_at).where(
+            select(MonitorState.status, MonitorState.last_checked_at, MonitorState.fail_streak).where(
                 MonitorState.monitor_id == monitor_id, MonitorState.location == location
             )
         ).one()
         old = state.status
         if state.last_checked_at is not None and state.last_checked_at > checked_at:
             return None  # an older result recorded late: history yes, current state no
-        values = dict(latest)
+        streak = (state.fail_streak or 0) + 1 if down else 0
+        values = dict(latest, fail_streak=MonitorState.fail_streak + 1 if down else 0)
         if old != outcome.status:
             values.update(status=outcome.status, since=checked_at)
         changed = session.execute(
@@ -114,10 +122,10 @@ def _change_state(
         )
         if changed.rowcount != 1:
             return None  # another recorder changed it first; its change is the one announced
-    if old == outcome.status:
+    if old == outcome.status and not (down and confirm > 1 and streak == confirm):
         return None
     return Transition(
-        monitor_id, location, old, outcome.status, outcome.details, outcome.days_left, checked_at
+        monitor_id, location, old, outcome.status, outcome.details, outcome.days_left, checked_at, streak
     )
 
 
@@ -150,5 +158,6 @@ def record(
         return False, None
     in_maintenance = maintenance.monitor_in_maintenance(session, monitor.id, checked_at)
     _fold_into_rollups(session, monitor.id, checked_at, outcome, in_maintenance)
-    transition = _change_state(session, monitor.id, agent_id or 0, checked_at, outcome)
+    confirm = getattr(monitor, "confirm_checks", None) or 1
+    transition = _change_state(session, monitor.id, agent_id or 0, checked_at, outcome, confirm)
     return True, transition

@@ -14,7 +14,15 @@ from sqlalchemy import delete, select
 
 from shared import throttle
 from shared.buckets import DAY, FIFTEEN_MINUTES, HOUR
-from shared.models import AgentNonce, AlertEvent, AuthSession, CheckResult, PendingAgent, Rollup
+from shared.models import (
+    AgentNonce,
+    AlertDelivery,
+    AlertEvent,
+    AuthSession,
+    CheckResult,
+    PendingAgent,
+    Rollup,
+)
 
 BATCH = 5000
 #: Alert events are kept at least this long (even with a shorter RESULT_RETENTION_DAYS).
@@ -62,8 +70,9 @@ def purge(
         session,
         AlertEvent,
         AlertEvent.created_at < now - max(keep_results, timedelta(days=ALERT_MIN_DAYS)),
-        AlertEvent.webhook_state != "pending",
-        AlertEvent.email_state != "pending",
+        ~select(AlertDelivery.id)
+        .where(AlertDelivery.event_id == AlertEvent.id, AlertDelivery.state == "pending")
+        .exists(),
     )
     result = session.execute(delete(PendingAgent).where(PendingAgent.last_seen_at < now - PENDING_AGENT_KEEP))
     session.commit()

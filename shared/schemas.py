@@ -143,6 +143,7 @@ _RESERVED_HEADERS = frozenset({"host", "content-length", "transfer-encoding", "c
 DEFAULT_EXPECTED_STATUS = "200-399"
 DEFAULT_TIMEOUT_SECONDS = 10
 MAX_HEARTBEAT_PERIOD = 31 * 86400
+MAX_CONFIRM_CHECKS = 20
 
 
 def parse_status_ranges(text: str) -> list[tuple[int, int]]:
@@ -298,6 +299,14 @@ class MonitorIn(Strict):
     grace_seconds: int = Field(60, ge=5, le=86400)
     #: Public badges (``/badge/<badge_key>/<kind>.svg``); off: their URLs answer 404, the key is kept.
     badges: bool = False
+    #: Where its alerts go; omitted on create: the default channels.
+    channel_ids: list[Annotated[int, Field(ge=1, le=MAX_ID)]] | None = Field(None, max_length=100)
+    #: Its own alert policy; None: Settings > Alerts decides.
+    alert_type: Literal["once", "repeated", "none"] | None = None
+    repeat_minutes: int | None = Field(None, ge=1, le=1440)
+    alert_on_restored: bool | None = None
+    #: Alert only after this many consecutive down checks (1: at once).
+    confirm_checks: int = Field(1, ge=1, le=MAX_CONFIRM_CHECKS)
 
     @field_validator("name")
     @classmethod
@@ -370,6 +379,78 @@ def _optional_email(value: str) -> str:
     if value and not _EMAIL.match(value):
         raise ValueError("is not an email address")
     return value
+
+
+CHANNEL_KINDS = ("webhook", "email", "apprise")
+CHANNEL_EVENTS = ("down", "degraded", "up", "ssl_expiring")
+MAX_RECIPIENTS = 10
+
+
+class ChannelIn(Strict):
+    """A notification channel as POST/PUT /api/channels take it.
+
+    ``config`` is ``{"url"}`` for webhook and apprise, ``{"to"}`` (one or more addresses, comma
+    separated) for email; unknown keys are refused so a typo doesn't silently do nothing.
+    """
+
+    name: Annotated[str, StringConstraints(min_length=1, max_length=100)]
+    kind: Literal["webhook", "email", "apprise"]
+    config: dict[str, Any]
+    events: list[Literal["down", "degraded", "up", "ssl_expiring"]] = Field(
+        default_factory=lambda: list(CHANNEL_EVENTS), min_length=1, max_length=4
+    )
+    default: bool = False
+    #: On create: give it to every existing monitor too.
+    apply_to_existing: bool = False
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("must not be blank")
+        if _CONTROL.search(value):
+            raise ValueError("must not contain control characters")
+        return value.strip()
+
+    @field_validator("events")
+    @classmethod
+    def _events(cls, values: list[str]) -> list[str]:
+        return [e for e in CHANNEL_EVENTS if e in values]
+
+    @model_validator(mode="after")
+    def _config(self) -> ChannelIn:
+        from shared.channels import apprise_service, split_recipients
+
+        wanted = "to" if self.kind == "email" else "url"
+        errors = {f"config.{k}": "unknown field" for k in self.config if k != wanted}
+        value = self.config.get(wanted)
+        if not isinstance(value, str) or not value.strip():
+            errors[f"config.{wanted}"] = "is required"
+        elif len(value) > 2048:
+            errors[f"config.{wanted}"] = "must be at most 2048 characters"
+        elif _CONTROL.search(value):
+            errors[f"config.{wanted}"] = "must not contain control characters"
+        else:
+            value = value.strip()
+            try:
+                if self.kind == "webhook":
+                    check_url(value, ("http", "https"))
+                elif self.kind == "apprise":
+                    apprise_service(value)
+                else:
+                    recipients = split_recipients(value)
+                    if len(recipients) > MAX_RECIPIENTS:
+                        raise ValueError(f"at most {MAX_RECIPIENTS} addresses")
+                    for address in recipients:
+                        if not _EMAIL.match(address):
+                            raise ValueError(f"{address[:100]!r} is not an email address")
+                    value = ", ".join(recipients)
+            except ValueError as exc:
+                errors[f"config.{wanted}"] = str(exc)
+        if errors:
+            raise FieldErrors(errors)
+        self.config = {wanted: value}
+        return self
 
 
 class AlertSettings(Strict):

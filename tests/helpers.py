@@ -17,3 +17,29 @@ def snapshot(client) -> tuple:
         client.get("/api/monitors").get_json(),
         client.get("/api/settings").get_json(),
     )
+
+
+def configure_alerts(sessions, key: bytes, **values) -> None:
+    """Settings > Alerts as PUT /api/settings stores them: the webhook URL and alert email go to
+    their channels, the rest to the settings store."""
+    from shared import channels, settings_store
+
+    with sessions() as session:
+        rest = channels.write_settings_fields(session, values, key)
+        settings_store.update(session, {"alerts": rest}, key)
+        session.commit()
+
+
+def add_routed_monitor(sessions, **fields) -> int:
+    """A monitor row routed to the default channels, as POST /api/monitors routes a new one."""
+    from shared import channels
+    from shared.models import Monitor
+
+    fields = {"name": "API Server", "type": "http", "target": "https://api.example.com", **fields}
+    with sessions() as session:
+        monitor = Monitor(**fields)
+        session.add(monitor)
+        session.flush()
+        channels.set_monitor_channels(session, monitor.id, channels.default_ids(session))
+        session.commit()
+        return monitor.id

@@ -10,16 +10,19 @@ from __future__ import annotations
 import logging
 import threading
 from datetime import timedelta
+from types import SimpleNamespace
 
 import pytest
 from sqlalchemy import select
 
-from shared import recording, settings_store
+from shared import channels, recording
 from shared.alerts import outbox
 from shared.checks import CheckResult as Outcome
 from shared.db import make_engine, session_factory
-from shared.models import Agent, AlertEvent, Monitor, MonitorState, utcnow
+from shared.models import Agent, AlertDelivery, AlertEvent, Monitor, MonitorState, utcnow
 from shared.timefmt import iso
+from tests.helpers import add_routed_monitor as add_monitor
+from tests.helpers import configure_alerts as configure
 from tests.peers.smtp_server import SmtpServer, self_signed_cert
 from tests.peers.webhook_receiver import WebhookReceiver
 from worker import alerts
@@ -52,12 +55,6 @@ def smtp():
         yield peer
 
 
-def configure(sessions, key, **values) -> None:
-    with sessions() as session:
-        settings_store.update(session, {"alerts": values}, key)
-        session.commit()
-
-
 def both_channels(receiver, smtp) -> dict:
     return {
         "webhook_url": receiver.url,
@@ -67,15 +64,6 @@ def both_channels(receiver, smtp) -> dict:
         "smtp_from": SENDER,
         "alert_email": RECIPIENT,
     }
-
-
-def add_monitor(sessions, **values) -> int:
-    fields = {"name": "API Server", "type": "http", "target": "https://api.example.com", **values}
-    with sessions() as session:
-        monitor = Monitor(**fields)
-        session.add(monitor)
-        session.commit()
-        return monitor.id
 
 
 def check(sessions, monitor_id, status, at, details=None, days_left=None, agent_id=None) -> list[int]:
@@ -93,14 +81,41 @@ def check(sessions, monitor_id, status, at, details=None, days_left=None, agent_
     return ids
 
 
-def event_row(sessions, event_id) -> AlertEvent:
-    with sessions() as session:
-        return session.get(AlertEvent, event_id)
+def _view(session, event: AlertEvent) -> SimpleNamespace:
+    """The event with its Settings channels' delivery states, as before there were channels."""
+    rows = list(session.scalars(select(AlertDelivery).where(AlertDelivery.event_id == event.id)))
+    state = {
+        kind: next((d.state for d in rows if d.kind == kind), "skipped") for kind in ("webhook", "email")
+    }
+    errors = [f"{d.kind}: {d.last_error}" for d in rows if d.last_error and d.state in ("pending", "failed")]
+    return SimpleNamespace(
+        id=event.id,
+        event=event.event,
+        details=event.details,
+        agent_id=event.agent_id,
+        webhook_state=state["webhook"],
+        email_state=state["email"],
+        attempts=max((d.attempts for d in rows), default=0),
+        last_error="; ".join(errors) or None,
+        next_attempt_at=min((d.next_attempt_at for d in rows if d.state == "pending"), default=None),
+    )
 
 
-def all_events(sessions) -> list[AlertEvent]:
+def event_row(sessions, event_id) -> SimpleNamespace:
     with sessions() as session:
-        return list(session.scalars(select(AlertEvent).order_by(AlertEvent.id)))
+        return _view(session, session.get(AlertEvent, event_id))
+
+
+def all_events(sessions) -> list[SimpleNamespace]:
+    with sessions() as session:
+        return [_view(session, e) for e in session.scalars(select(AlertEvent).order_by(AlertEvent.id))]
+
+
+def delivery_of(sessions, event_id, kind="webhook") -> int:
+    with sessions() as session:
+        return session.scalar(
+            select(AlertDelivery.id).where(AlertDelivery.event_id == event_id, AlertDelivery.kind == kind)
+        )
 
 
 def test_down_sends_one_webhook_and_one_email(sessions, key, receiver, smtp):
@@ -110,7 +125,7 @@ def test_down_sends_one_webhook_and_one_email(sessions, key, receiver, smtp):
     assert check(sessions, mid, "ok", t0) == []
     [event_id] = check(sessions, mid, "down", t0 + timedelta(seconds=60))
 
-    assert alerts.deliver(sessions, key, event_id) == {"webhook": "sent", "email": "sent"}
+    assert alerts.deliver(sessions, key, event_id) == {"Webhook": "sent", "Email": "sent"}
 
     assert receiver.received == [
         {
@@ -145,7 +160,7 @@ def test_a_failing_receiver_gets_it_once_after_retries_and_email_is_not_resent(s
     [event_id] = check(sessions, mid, "down", now)
     receiver.fail_next(2)
 
-    assert alerts.deliver(sessions, key, event_id, now) == {"webhook": "HTTP 500", "email": "sent"}
+    assert alerts.deliver(sessions, key, event_id, now) == {"Webhook": "HTTP 500", "Email": "sent"}
     row = event_row(sessions, event_id)
     assert (row.webhook_state, row.email_state, row.attempts) == ("pending", "sent", 1)
     assert row.last_error == "webhook: HTTP 500"
@@ -175,7 +190,7 @@ def test_a_receiver_down_then_back_gets_it_once(sessions, key, receiver):
     [event_id] = check(sessions, mid, "down", now)
     receiver.stop()
 
-    assert alerts.deliver(sessions, key, event_id, now) == {"webhook": "connection refused"}
+    assert alerts.deliver(sessions, key, event_id, now) == {"Webhook": "connection refused"}
     assert event_row(sessions, event_id).last_error == "webhook: connection refused"
     receiver.start()  # same port
     alerts.sweep(sessions, key, now + timedelta(seconds=15))
@@ -192,7 +207,7 @@ def test_unconfigured_channels_are_skipped(sessions, key, receiver, smtp):
     row = event_row(sessions, event_id)
     assert (row.webhook_state, row.email_state) == ("pending", "skipped")  # no alert_email
 
-    assert alerts.deliver(sessions, key, event_id) == {"webhook": "sent"}
+    assert alerts.deliver(sessions, key, event_id) == {"Webhook": "sent"}
     assert smtp.messages == []
 
 
@@ -210,7 +225,7 @@ def test_a_channel_removed_before_sending_is_skipped(sessions, key, receiver):
     mid = add_monitor(sessions)
     [event_id] = check(sessions, mid, "down", utcnow())
     configure(sessions, key, webhook_url="")
-    assert alerts.deliver(sessions, key, event_id) == {"webhook": "skipped"}
+    assert alerts.deliver(sessions, key, event_id) == {"Webhook": "skipped"}
     assert receiver.received == [] and event_row(sessions, event_id).webhook_state == "skipped"
 
 
@@ -235,7 +250,10 @@ def test_concurrent_senders_send_once(sessions, key, receiver, smtp):
         t.join()
 
     assert len(receiver.received) == 1 and len(smtp.messages) == 1
-    assert [o for o in outcomes if o] in ([], [{"webhook": "sent", "email": "sent"}])
+    # Each channel is claimed on its own: a sender may get one channel and another the other, but
+    # no channel is reported by two senders.
+    reported = [name for o in outcomes if o for name in o]
+    assert len(reported) == len(set(reported)) and set(reported) <= {"Webhook", "Email"}
 
 
 def test_a_sender_that_died_holding_the_event_is_replaced_after_its_lease(sessions, key, receiver):
@@ -244,7 +262,7 @@ def test_a_sender_that_died_holding_the_event_is_replaced_after_its_lease(sessio
     now = utcnow()
     [event_id] = check(sessions, mid, "down", now)
     with sessions() as session:
-        assert outbox.claim(session, event_id, now) is not None  # ...and the worker dies here
+        assert outbox.claim(session, delivery_of(sessions, event_id), now) is not None  # ...and it dies here
 
     alerts.sweep(sessions, key, now + timedelta(seconds=30))
     assert receiver.received == []
@@ -376,8 +394,9 @@ def test_ssl_entering_the_warning_window_warns_once(sessions, key, receiver):
 
 
 def test_an_unreadable_smtp_password_fails_email_only(sessions, key, receiver, smtp):
-    """SECRET_KEY changed since the password was stored: the webhook still goes out, and the email
-    channel shows why it can't, instead of every channel stopping silently."""
+    """SECRET_KEY changed since the password was stored (and the webhook URL was entered again):
+    the webhook still goes out, and the email channel shows why it can't, instead of every channel
+    stopping silently."""
     configure(sessions, key, **both_channels(receiver, smtp), smtp_password="stored under the old key")
     mid = add_monitor(sessions)
     t0 = utcnow() - timedelta(minutes=2)
@@ -388,6 +407,9 @@ def test_an_unreadable_smtp_password_fails_email_only(sessions, key, receiver, s
     [second] = check(sessions, other, "down", t0 + timedelta(seconds=30))
 
     new_key = b"a different SECRET_KEY after a restore"
+    with sessions() as session:  # the admin entered the webhook URL again, not the SMTP password
+        channels.write_settings_fields(session, {"webhook_url": receiver.url + "?again"}, new_key)
+        session.commit()
     alerts.sweep(sessions, new_key, utcnow())
     assert sorted(p["monitor"] for p in receiver.received) == ["API Server", "Second"]
     assert smtp.messages == []
@@ -458,7 +480,7 @@ def test_email_over_starttls_with_auth(sessions, key, tmp_path, monkeypatch, cap
         [event_id] = check(sessions, mid, "down", now)
 
         with caplog.at_level(logging.DEBUG):
-            assert alerts.deliver(sessions, key, event_id, now) == {"email": "authentication failed (535)"}
+            assert alerts.deliver(sessions, key, event_id, now) == {"Email": "authentication failed (535)"}
         assert "wrong-password" not in caplog.text
         assert "wrong-password" not in (event_row(sessions, event_id).last_error or "")
 
@@ -486,7 +508,7 @@ def test_email_refuses_an_untrusted_certificate(sessions, key, tmp_path, monkeyp
         mid = add_monitor(sessions)
         [event_id] = check(sessions, mid, "down", utcnow())
         outcome = alerts.deliver(sessions, key, event_id)
-        assert outcome["email"].startswith("TLS certificate not trusted")
+        assert outcome["Email"].startswith("TLS certificate not trusted")
         assert server.messages == []
 
 
@@ -521,7 +543,7 @@ def test_outbox_works_on_both_databases(any_db_url, receiver):
         t0 = utcnow()
         [event_id] = check(sessions, mid, "down", t0)
         receiver.fail_next(1)
-        assert alerts.deliver(sessions, key, event_id, t0) == {"webhook": "HTTP 500"}
+        assert alerts.deliver(sessions, key, event_id, t0) == {"Webhook": "HTTP 500"}
         assert alerts.deliver(sessions, key, event_id, t0) is None  # backing off
         assert len(alerts.sweep(sessions, key, t0 + timedelta(seconds=61))) == 1
         assert [p["event"] for p in receiver.received] == ["down", "down"]

@@ -6,7 +6,8 @@ from datetime import timedelta
 
 import pytest
 
-from shared.models import AlertEvent, Monitor, utcnow
+from shared import channels
+from shared.models import AlertDelivery, AlertEvent, Monitor, utcnow
 from tests.peers.smtp_server import SmtpServer
 from tests.peers.webhook_receiver import WebhookReceiver
 from tests.services import free_port
@@ -92,19 +93,29 @@ def _add_events(app, count: int) -> int:
         db.session.add(monitor)
         db.session.flush()
         t0 = utcnow()
+        channels.write_settings_slot(
+            db.session, "webhook", "http://127.0.0.1:9/hook", app.config["OT"].secret_key
+        )
+        hook = channels.settings_slot(db.session, "webhook")
         for i in range(count):
+            event = AlertEvent(
+                monitor_id=monitor.id,
+                event="down" if i % 2 == 0 else "up",
+                monitor_name=monitor.name,
+                monitor_type=monitor.type,
+                target=monitor.target,
+                details=f"event {i}",
+                created_at=t0 + timedelta(seconds=i),
+            )
+            db.session.add(event)
+            db.session.flush()
             db.session.add(
-                AlertEvent(
-                    monitor_id=monitor.id,
-                    event="down" if i % 2 == 0 else "up",
-                    monitor_name=monitor.name,
-                    monitor_type=monitor.type,
-                    target=monitor.target,
-                    details=f"event {i}",
-                    created_at=t0 + timedelta(seconds=i),
-                    webhook_state="sent",
-                    email_state="skipped",
-                    attempts=0,
+                AlertDelivery(
+                    event_id=event.id,
+                    channel_id=hook.id,
+                    channel_name=hook.name,
+                    kind="webhook",
+                    state="sent",
                 )
             )
         db.session.commit()
@@ -118,6 +129,18 @@ def test_recent_events_newest_first_with_delivery_state(api, app):
     first = body["items"][0]
     assert first["event"] == "down" and first["monitor"] == "API Server" and first["agent"] == "server"
     assert first["webhook_state"] == "sent" and first["email_state"] == "skipped"
+    assert first["deliveries"] == [
+        {
+            "channel_id": first["deliveries"][0]["channel_id"],
+            "channel": "Webhook",
+            "kind": "webhook",
+            "state": "sent",
+            "attempts": 0,
+            "last_error": None,
+            "next_attempt_at": None,
+            "sent_at": None,
+        }
+    ]
     assert first["created_at"].endswith("Z") and first["last_error"] is None
     assert len(api.get("/api/alerts").get_json()["items"]) == 5
     assert len(api.get(f"/api/alerts?monitor_id={monitor_id}").get_json()["items"]) == 5

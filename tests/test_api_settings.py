@@ -24,7 +24,8 @@ def test_partial_update_changes_only_what_is_given(client):
         "/api/settings", json={"alerts": {"webhook_url": "http://127.0.0.1:9/hook", "repeat_minutes": 5}}
     )
     body = client.put("/api/settings", json={"alerts": {"alert_type": "repeated"}}).get_json()
-    assert body["alerts"]["webhook_url"] == "http://127.0.0.1:9/hook"
+    # The webhook URL lives in the "Webhook" channel now: answered masked, like every channel URL.
+    assert body["alerts"]["webhook_url"] == "http://127.0.0.1:9/****"
     assert body["alerts"]["repeat_minutes"] == 5 and body["alerts"]["alert_type"] == "repeated"
     assert body["monitoring"]["ok_ms"] == 80
 

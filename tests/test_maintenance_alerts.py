@@ -20,6 +20,7 @@ from shared.buckets import DAY, bucket_start
 from shared.checks import CheckResult as Outcome
 from shared.db import make_engine, session_factory
 from shared.models import AlertEvent, MaintenanceWindow, Monitor, MonitorState, Rollup, utcnow
+from tests.helpers import add_routed_monitor, configure_alerts
 from tests.peers.webhook_receiver import WebhookReceiver
 from worker import alerts, watchdog
 
@@ -39,18 +40,12 @@ def key(config) -> bytes:
 @pytest.fixture
 def receiver(sessions, key):
     with WebhookReceiver() as peer:
-        with sessions() as session:
-            settings_store.update(session, {"alerts": {"webhook_url": peer.url}}, key)
-            session.commit()
+        configure_alerts(sessions, key, webhook_url=peer.url)
         yield peer
 
 
 def add_monitor(sessions, name="API Server") -> int:
-    with sessions() as session:
-        monitor = Monitor(name=name, type="http", target="https://api.example.com")
-        session.add(monitor)
-        session.commit()
-        return monitor.id
+    return add_routed_monitor(sessions, name=name)
 
 
 def add_window(sessions, start, end, monitor_ids=None, recurrence=None) -> int:
@@ -91,7 +86,7 @@ def after_windows(sessions, now) -> list[int]:
 
 def deliver(sessions, key, ids, now) -> None:
     for event_id in ids:
-        assert alerts.deliver(sessions, key, event_id, now) == {"webhook": "sent"}
+        assert alerts.deliver(sessions, key, event_id, now) == {"Webhook": "sent"}
 
 
 def events(sessions) -> list[tuple[int, str]]:

@@ -15,7 +15,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from shared import config as config_mod
 from shared import recording
 from shared.checks import CheckResult as Outcome
-from shared.models import Agent, AlertEvent, Monitor, SchedulerState, utcnow
+from shared.models import Agent, AlertDelivery, AlertEvent, Monitor, SchedulerState, utcnow
 from tests.auth import anonymous, sign_in
 from tests.conftest import make_config
 
@@ -180,19 +180,22 @@ def populated(app, client):
         _record(s, cert, now - timedelta(seconds=10), "ok", 50.0, slot_lag=20.0, days_left=40)
         _record(s, remote, now - timedelta(seconds=5), "ok", 250.0, agent_id=agent.id)
         _record(s, silent, now - timedelta(minutes=10), "ok", 30.0, slot_lag=3.0)
+        pending = AlertEvent(event="down", monitor_name="api down", monitor_type="http", target="t")
+        done = AlertEvent(
+            event="up",
+            monitor_name="api down",
+            monitor_type="http",
+            target="t",
+            created_at=now - timedelta(hours=2),
+        )
+        s.add_all([pending, done, SchedulerState(name="dispatched_until", value=now.timestamp() + 8)])
+        s.flush()
         s.add_all(
             [
-                AlertEvent(event="down", monitor_name="api down", monitor_type="http", target="t"),
-                AlertEvent(
-                    event="up",
-                    monitor_name="api down",
-                    monitor_type="http",
-                    target="t",
-                    webhook_state="sent",
-                    email_state="failed",
-                    created_at=now - timedelta(hours=2),
-                ),
-                SchedulerState(name="dispatched_until", value=now.timestamp() + 8),
+                AlertDelivery(event_id=pending.id, channel_name="Webhook", kind="webhook", state="pending"),
+                AlertDelivery(event_id=pending.id, channel_name="Email", kind="email", state="pending"),
+                AlertDelivery(event_id=done.id, channel_name="Webhook", kind="webhook", state="sent"),
+                AlertDelivery(event_id=done.id, channel_name="Email", kind="email", state="failed"),
             ]
         )
         s.commit()

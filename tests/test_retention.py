@@ -50,26 +50,25 @@ def test_purge_keeps_what_each_view_needs(any_db_url, monkeypatch):
 
 def test_purge_removes_old_alert_events_pending_agents_and_sign_in_state(any_db_url, monkeypatch):
     """Review finding 9: alert events and connection requests used to be kept for ever."""
-    from shared.models import AlertEvent, AuthFailure, PendingAgent
+    from shared.models import AlertDelivery, AlertEvent, AuthFailure, PendingAgent
 
     monkeypatch.setattr(retention, "BATCH", 3)
     engine = make_engine(any_db_url)
     sessions = session_factory(engine)
 
-    def event(age: timedelta, state: str = "sent") -> AlertEvent:
-        return AlertEvent(
-            event="down",
-            monitor_name="m",
-            monitor_type="http",
-            target="t",
-            created_at=NOW - age,
-            webhook_state=state,
-            email_state="skipped",
+    def event(session, age: timedelta, state: str = "sent") -> None:
+        row = AlertEvent(
+            event="down", monitor_name="m", monitor_type="http", target="t", created_at=NOW - age
         )
+        session.add(row)
+        session.flush()
+        session.add(AlertDelivery(event_id=row.id, channel_name="Webhook", kind="webhook", state=state))
 
     with sessions() as session:
-        session.add_all([event(timedelta(days=31)) for _ in range(7)])
-        session.add_all([event(timedelta(days=29)), event(timedelta(days=40), state="pending")])
+        for _ in range(7):
+            event(session, timedelta(days=31))
+        event(session, timedelta(days=29))
+        event(session, timedelta(days=40), state="pending")
         session.add(
             PendingAgent(
                 uuid="0" * 36, first_seen_at=NOW - timedelta(days=9), last_seen_at=NOW - timedelta(days=8)

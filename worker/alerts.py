@@ -19,11 +19,11 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from shared import settings_store
+from shared import channels, settings_store
 from shared.alerts import message, outbox
 from shared.alerts.transports import TRANSPORTS, DeliveryError
 from shared.crypto import SecretUnreadable
-from shared.models import AlertEvent, utcnow
+from shared.models import AlertEvent, Channel, utcnow
 from worker import context
 from worker.celery_app import app
 
@@ -46,63 +46,106 @@ def unreadable_reason(names) -> str:
     )
 
 
-def deliver(
-    sessions: sessionmaker, secret_key: bytes, event_id: int, now: datetime | None = None
-) -> dict[str, str] | None:
-    """Send every pending channel of one event, if it is due and nobody else is sending it.
+UNREADABLE_URL = (
+    "the stored URL can't be decrypted (was SECRET_KEY changed?); enter it again in Settings > Notifications"
+)
 
-    Returns each attempted channel's outcome (``sent``, ``skipped`` or the failure reason), or None
-    when there was nothing to do.
+
+def deliver_one(
+    sessions: sessionmaker,
+    secret_key: bytes,
+    delivery_id: int,
+    now: datetime | None = None,
+    public_url: str | None = None,
+) -> tuple[str, str] | None:
+    """Send one delivery, if it is due and nobody else is sending it.
+
+    Returns ``(channel name, outcome)``: ``sent``, ``skipped`` or the failure reason; None when
+    there was nothing to do.
     """
     now = now or utcnow()
     started = time.monotonic()
     with sessions() as session:
-        held = outbox.claim(session, event_id, now)
+        held = outbox.claim(session, delivery_id, now)
         if held is None:
             return None
+        event = session.get(AlertEvent, held.event_id)
+        channel = session.get(Channel, held.channel_id) if held.channel_id is not None else None
+        if event is None:
+            return None  # deleted with its event (retention) since the claim
+        if channel is None:
+            outbox.skipped(session, held, "the channel was deleted")
+            return held.channel_name, outbox.SKIPPED
+        transport = TRANSPORTS[channel.kind]
         unreadable: list[str] = []
         settings = load_settings(session, secret_key, unreadable)
-        event = session.get(AlertEvent, event_id)
-        if event is None:
-            return None  # deleted (monitor purge) since the claim
-        history = message.load_history(session, event) if settings.include_history == "24h" else None
+        reason = None
+        missing = [name for name in getattr(transport, "secrets", ()) if name in unreadable]
+        try:
+            target = channels.target_of(channel, secret_key)
+        except SecretUnreadable:
+            target, reason = "", UNREADABLE_URL
+        if missing:
+            reason = unreadable_reason(missing)
+        problem = transport.ready(settings)
+        if problem:
+            outbox.skipped(session, held, problem)  # e.g. the SMTP server was removed since
+            return held.channel_name, outbox.SKIPPED
+        wants_history = channel.kind == "email" and settings.include_history == "24h"
+        history = message.load_history(session, event) if wants_history else None
         alert = message.Alert.from_event(event, message.agent_label(session, event.agent_id), history)
+        name = channel.name
         session.rollback()  # hold no transaction open while talking to the network
 
-        outcomes: dict[str, str] = {}
-        failures: dict[str, str] = {}
-        for channel in held.channels:
-            transport = TRANSPORTS[channel]
-            missing = [name for name in transport.secrets if name in unreadable]
-            if missing:
-                # This channel's failure is its own: the others still go out.
-                failures[channel] = outcomes[channel] = unreadable_reason(missing)
-                log.error("alert %s: %s not delivered: %s", event_id, channel, outcomes[channel])
-                continue
-            if not transport.configured(settings):
-                outbox.mark(session, event_id, channel, outbox.SKIPPED)  # unconfigured since written
-                outcomes[channel] = outbox.SKIPPED
-                continue
+        if reason is None:
             try:
-                transport.send(alert, settings)
+                transport.send(alert, target, settings, public_url)
             except DeliveryError as exc:
-                failures[channel] = outcomes[channel] = str(exc)
-                log.warning("alert %s: %s not delivered: %s", event_id, channel, exc)
-                continue
+                reason = str(exc)
             except Exception as exc:  # a bug, not the peer: still retried, and given up after a day
-                failures[channel] = outcomes[channel] = f"internal error ({type(exc).__name__})"
-                log.exception("alert %s: %s failed unexpectedly", event_id, channel)
-                continue
-            outbox.mark(session, event_id, channel, outbox.SENT)
-            outcomes[channel] = outbox.SENT
+                reason = f"internal error ({type(exc).__name__})"
+                log.exception("alert %s: %s failed unexpectedly", held.event_id, name)
         finished = now + timedelta(seconds=time.monotonic() - started)
-        if not outbox.release(session, held, finished, failures):
-            log.warning("alert %s: lease ran out while sending; another sender took over", event_id)
-    return outcomes
+        if reason is None:
+            outbox.sent(session, held, finished)
+            return name, outbox.SENT
+        log.warning("alert %s: %s (%s) not delivered: %s", held.event_id, name, channel.kind, reason)
+        if not outbox.failed(session, held, finished, reason):
+            log.warning(
+                "alert %s: lease ran out while sending to %s; another sender took over", held.event_id, name
+            )
+        return name, reason
 
 
-def sweep(sessions: sessionmaker, secret_key: bytes, now: datetime | None = None) -> list[int]:
-    """Write due reminders, then deliver every due event (within the time budget).
+def deliver(
+    sessions: sessionmaker,
+    secret_key: bytes,
+    event_id: int,
+    now: datetime | None = None,
+    public_url: str | None = None,
+) -> dict[str, str] | None:
+    """Send every pending delivery of one event; each channel is claimed and marked on its own.
+
+    Returns each attempted channel's outcome by channel name, or None when there was nothing to do.
+    """
+    now = now or utcnow()
+    started = time.monotonic()
+    with sessions() as session:
+        ids = outbox.pending_of(session, event_id)
+        session.rollback()
+    outcomes: dict[str, str] = {}
+    for delivery_id in ids:
+        at = now + timedelta(seconds=time.monotonic() - started)
+        done = deliver_one(sessions, secret_key, delivery_id, at, public_url)
+        if done is not None:
+            outcomes[done[0]] = done[1]
+    return outcomes or None
+
+
+def sweep(
+    sessions: sessionmaker, secret_key: bytes, now: datetime | None = None, public_url: str | None = None
+) -> list[int]:
+    """Write due reminders, then deliver every due delivery (within the time budget).
 
     Returns the ids of the reminder events written.
     """
@@ -113,14 +156,15 @@ def sweep(sessions: sessionmaker, secret_key: bytes, now: datetime | None = None
         session.commit()
         due = outbox.due_ids(session, now, SWEEP_BATCH)
         session.rollback()
-    for done, event_id in enumerate(due):
+    for done, delivery_id in enumerate(due):
         if time.monotonic() - started > SWEEP_BUDGET_SECONDS:
-            log.info("alert sweep: out of time, %d events left for the next sweep", len(due) - done)
+            log.info("alert sweep: out of time, %d deliveries left for the next sweep", len(due) - done)
             break
         try:
-            deliver(sessions, secret_key, event_id, now + timedelta(seconds=time.monotonic() - started))
-        except Exception:  # noqa: BLE001 - one event's failure must not stop the others
-            log.exception("alert %s: delivery failed; the next sweep tries again", event_id)
+            at = now + timedelta(seconds=time.monotonic() - started)
+            deliver_one(sessions, secret_key, delivery_id, at, public_url)
+        except Exception:  # noqa: BLE001 - one delivery's failure must not stop the others
+            log.exception("alert delivery %s failed; the next sweep tries again", delivery_id)
     return reminders
 
 
@@ -128,7 +172,8 @@ def sweep(sessions: sessionmaker, secret_key: bytes, now: datetime | None = None
 def send_alert(event_id: int) -> None:
     """Deliver one event now; failures are left to the sweep, at the backoff the outbox set."""
     try:
-        deliver(context.sessions(), context.config().secret_key, event_id)
+        config = context.config()
+        deliver(context.sessions(), config.secret_key, event_id, public_url=config.public_url)
     except SecretUnreadable as exc:
         log.error("alert %s not sent: %s", event_id, exc)
 
@@ -136,7 +181,8 @@ def send_alert(event_id: int) -> None:
 @app.task(name="worker.sweep_alerts", ignore_result=True)
 def sweep_alerts() -> None:
     try:
-        sweep(context.sessions(), context.config().secret_key)
+        config = context.config()
+        sweep(context.sessions(), config.secret_key, public_url=config.public_url)
     except SecretUnreadable as exc:
         log.error("alerts not sent: %s", exc)
 

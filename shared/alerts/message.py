@@ -75,6 +75,7 @@ class Alert:
     timestamp: datetime
     agent: str = SERVER_LABEL
     history: History | None = None
+    monitor_id: int | None = None
 
     @classmethod
     def from_event(cls, event: AlertEvent, agent: str, history: History | None = None) -> Alert:
@@ -87,6 +88,7 @@ class Alert:
             timestamp=event.created_at,
             agent=agent,
             history=history,
+            monitor_id=event.monitor_id,
         )
 
 
@@ -170,7 +172,7 @@ def _fields(alert: Alert) -> list[tuple[str, str]]:
     ]
 
 
-def text_body(alert: Alert) -> str:
+def text_body(alert: Alert, public_url: str | None = None) -> str:
     lines = [subject(alert), ""]
     lines += [f"{name}: {one_line(value)}" for name, value in _fields(alert)]
     if alert.history is not None:
@@ -181,11 +183,14 @@ def text_body(alert: Alert) -> str:
                 f"  {iso(c.checked_at)}  {c.status:<8}  {_latency(c.latency_ms):>8}  {one_line(c.details)}"
                 for c in alert.history.recent
             ]
+    link = monitor_link(alert, public_url)
+    if link:
+        lines += ["", f"Open in OnlineTracker: {link}"]
     lines += ["", "Sent by OnlineTracker."]
     return "\n".join(lines) + "\n"
 
 
-def html_body(alert: Alert) -> str:
+def html_body(alert: Alert, public_url: str | None = None) -> str:
     e = html.escape
     rows = "".join(
         f"<tr><th align='left'>{e(name)}</th><td>{e(value or '')}</td></tr>" for name, value in _fields(alert)
@@ -203,5 +208,41 @@ def html_body(alert: Alert) -> str:
                 "<table><tr><th>Checked at</th><th>Status</th><th>Latency</th><th>Details</th></tr>"
                 f"{recent}</table>"
             )
+    link = monitor_link(alert, public_url)
+    if link:
+        parts.append(f"<p><a href='{e(link)}'>Open in OnlineTracker</a></p>")
     parts.append("<p>Sent by OnlineTracker.</p>")
     return "<html><body>" + "".join(parts) + "</body></html>"
+
+
+def monitor_link(alert: Alert, public_url: str | None) -> str | None:
+    """The monitor's page in the dashboard, when ``PUBLIC_URL`` says where the dashboard is."""
+    if not public_url or alert.monitor_id is None:
+        return None
+    return f"{public_url.rstrip('/')}/monitors/{alert.monitor_id}"
+
+
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>|~])")
+
+
+def md(text: str | None) -> str:
+    """User text made inert in Markdown: one line, the characters that start emphasis, code, links
+    or HTML escaped (each value follows a bold label, so "#", "-" and "1." can't start a block)."""
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", one_line(text))
+
+
+def notification_title(alert: Alert) -> str:
+    return subject(alert)
+
+
+def notification_body(alert: Alert, public_url: str | None = None) -> str:
+    """The Markdown text every Apprise service gets (Apprise turns it into what each one renders:
+    Slack's mrkdwn, Telegram's HTML, plain text for SMS-like services)."""
+    lines = [f"**{md(label(alert.event))}**: {md(alert.monitor)}", ""]
+    lines += [f"- **{name}:** {md(value)}" for name, value in _fields(alert) if name != "Monitor" and value]
+    if alert.history is not None:
+        lines += ["", md(_summary(alert.history))]
+    link = monitor_link(alert, public_url)
+    if link:
+        lines += ["", f"[Open in OnlineTracker]({link})"]
+    return "\n".join(lines)

@@ -1,47 +1,46 @@
 """The alert outbox: events written with the state change, and the bookkeeping of their delivery.
 
-Writing: :func:`on_transition` stages ``AlertEvent`` rows in the caller's transaction, the one that
-records the state change, so a change is never committed without its alerts nor an alert without
-its change (the outbox pattern). The caller commits, then hands the ids to ``worker.alerts.enqueue``.
+Writing: :func:`on_transition` stages an ``AlertEvent`` and one ``AlertDelivery`` per channel the
+event is routed to, in the caller's transaction, the one that records the state change, so a change
+is never committed without its alerts nor an alert without its change (the outbox pattern). The
+caller commits, then hands the event ids to ``worker.alerts.enqueue``.
 
-Delivering: each channel of an event has its own state (``pending`` → ``sent`` | ``failed`` |
-``skipped``); ``next_attempt_at`` is shared by the channels and means "nobody may send this event
-before then". A sender claims an event by moving ``next_attempt_at`` into the future (a lease) with
-a compare-and-set on the value it read, so of several senders exactly one wins; it marks each channel
-as it succeeds, and on failure leaves ``next_attempt_at`` at the end of a backoff for the periodic
-sweep. A sender that dies holding a lease only delays delivery until the lease runs out.
+Delivering: each delivery (one event to one channel) has its own state (``pending`` → ``sent`` |
+``failed`` | ``skipped``) and ``next_attempt_at``, meaning "nobody may send this before then". A
+sender claims a delivery by moving ``next_attempt_at`` into the future (a lease) with a
+compare-and-set on the value it read, so of several senders exactly one wins; on failure it leaves
+``next_attempt_at`` at the end of a backoff for the periodic sweep. A sender that dies holding a
+lease only delays delivery until the lease runs out. Channels don't wait for each other: a dead
+Slack doesn't hold back the email.
 
-Guarantee: a channel is sent again only if its sender died (or hung past the lease) between the
-server accepting the message and the commit that marks it ``sent``, which is the one window no
+Guarantee: a delivery is sent again only if its sender died (or hung past the lease) between the
+service accepting the message and the commit that marks it ``sent``, which is the one window no
 outbox can close. Nothing is given up before :data:`GIVE_UP_AFTER` of retries.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
-from shared import maintenance, settings_store
+from shared import channels, maintenance, settings_store
 from shared.alerts import rules
-from shared.alerts.transports import CHANNELS, TRANSPORTS
-from shared.models import AlertEvent, Monitor, MonitorState
+from shared.alerts.transports import TRANSPORTS
+from shared.models import AlertDelivery, AlertEvent, Channel, Monitor, MonitorState
 from shared.recording import Transition
 from shared.schemas import AlertSettings
 from shared.timefmt import iso
 
 PENDING, SENT, FAILED, SKIPPED = "pending", "sent", "failed", "skipped"
-#: Longer than the slowest send (webhook 10 s; SMTP 30 s per command), so a live sender keeps it.
+#: Longer than the slowest send (webhook 10 s; Apprise 30 s; SMTP 30 s per command), so a live
+#: sender keeps it.
 LEASE = timedelta(minutes=5)
 #: Wait after the 1st, 2nd, … failed attempt; the last value repeats.
 BACKOFF_SECONDS = (10, 30, 120, 600, 1800)
 GIVE_UP_AFTER = timedelta(hours=24)
-
-
-def _state_column(channel: str):
-    return getattr(AlertEvent, f"{channel}_state")
 
 
 def backoff(attempts: int) -> timedelta:
@@ -60,12 +59,22 @@ def rules_settings(session: Session) -> AlertSettings:
     return AlertSettings.model_validate(view, strict=False)
 
 
-def initial_states(settings) -> dict[str, str]:
-    """A channel that is not configured when the event is written is ``skipped`` for good."""
-    return {
-        f"{name}_state": PENDING if transport.configured(settings) else SKIPPED
-        for name, transport in TRANSPORTS.items()
-    }
+def _route(session: Session, event: AlertEvent, monitor_id: int | None, settings) -> None:
+    """One delivery per channel that takes this event; a channel that can't send now (email with no
+    SMTP server) is ``skipped`` with the reason, so the history says why nothing went out."""
+    for channel in channels.routes(session, monitor_id, event.event):
+        problem = TRANSPORTS[channel.kind].ready(settings)
+        session.add(
+            AlertDelivery(
+                event_id=event.id,
+                channel_id=channel.id,
+                channel_name=channel.name,
+                kind=channel.kind,
+                state=SKIPPED if problem else PENDING,
+                last_error=problem,
+                attempts=0,
+            )
+        )
 
 
 def write_event(
@@ -81,17 +90,17 @@ def write_event(
         target=monitor.target[:2048],
         details=(details or "")[:500],
         created_at=at,
-        attempts=0,
-        **initial_states(settings),
     )
     session.add(row)
     session.flush()
+    _route(session, row, monitor.id, settings)
     return row.id
 
 
 def write_agent_event(session: Session, agent, event: str, at: datetime, settings) -> list[int]:
     """``agent_offline`` / ``agent_online``: an event about an agent, named like a monitor's so
-    every channel can carry it (type ``agent``, target its last address)."""
+    every channel can carry it (type ``agent``, target its last address); it goes to the default
+    channels, as no monitor routes it."""
     if not rules.agent_events(event, settings):
         return []
     details = (
@@ -108,11 +117,10 @@ def write_agent_event(session: Session, agent, event: str, at: datetime, setting
         target=(agent.address or agent.uuid)[:2048],
         details=details[:500],
         created_at=at,
-        attempts=0,
-        **initial_states(settings),
     )
     session.add(row)
     session.flush()
+    _route(session, row, None, settings)
     return [row.id]
 
 
@@ -127,6 +135,17 @@ def on_transition(session: Session, monitor: Monitor, transition: Transition, se
     event ids, to be enqueued once the transaction has committed.
     """
     where = _state_where(monitor.id, transition.location)
+    policy = rules.policy_for(monitor, settings)
+    if rules.held_for_confirmation(transition, policy):
+        # Down, but not yet ``confirm_checks`` times in a row: nothing said yet, and the location
+        # keeps the state last announced; reminders will count from the confirmation.
+        session.execute(
+            update(MonitorState)
+            .where(*where)
+            .values(last_alert_at=None)
+            .execution_options(synchronize_session=False)
+        )
+        return []
     if maintenance.monitor_in_maintenance(session, monitor.id, transition.at):
         # Planned work: no event now, and the change is not "announced"; when the window is over,
         # ``announce_after_maintenance`` announces whatever still differs from what was last said.
@@ -138,8 +157,25 @@ def on_transition(session: Session, monitor: Monitor, transition: Transition, se
                 .execution_options(synchronize_session=False)
             )
         return []
-    ssl_warned = bool(session.scalar(select(MonitorState.ssl_warned).where(*where)))
-    decision = rules.decide(transition, monitor.type, settings, ssl_warned)
+    state = session.execute(
+        select(MonitorState.ssl_warned, MonitorState.announced_status).where(*where)
+    ).first()
+    ssl_warned, announced = (bool(state.ssl_warned), state.announced_status) if state else (False, None)
+    if policy.confirm_checks > 1 and transition.old == rules.DOWN and announced != rules.DOWN:
+        # The outage was never announced: judge the change from what was last said. When this is
+        # the confirmation itself (down → down), one recorder wins the compare-and-set.
+        if transition.new == rules.DOWN:
+            seen = MonitorState.announced_status.is_not_distinct_from(announced)
+            won = session.execute(
+                update(MonitorState)
+                .where(*where, seen)
+                .values(announced_status=rules.DOWN)
+                .execution_options(synchronize_session=False)
+            )
+            if won.rowcount != 1:
+                return []
+        transition = replace(transition, old=announced or rules.UNKNOWN)
+    decision = rules.decide(transition, monitor.type, policy, ssl_warned)
     ids = [
         write_event(session, monitor, event, transition.details, transition.location, transition.at, settings)
         for event in decision.events
@@ -175,6 +211,8 @@ def announce_after_maintenance(session: Session, settings, now: datetime) -> lis
             or_(
                 MonitorState.announced_status.is_(None), MonitorState.announced_status != MonitorState.status
             ),
+            # An outage still waiting for its confirming checks is not news yet.
+            or_(MonitorState.status != rules.DOWN, MonitorState.fail_streak >= Monitor.confirm_checks),
         )
         .order_by(MonitorState.monitor_id)
     ).all()
@@ -203,20 +241,19 @@ def announce_after_maintenance(session: Session, settings, now: datetime) -> lis
             f"{state.last_details or state.status} (after maintenance; {state.status} since {iso(state.since)})",
             None,
             now,
+            state.fail_streak or 0,
         )
         ids += on_transition(session, monitor, transition, settings)
     return ids
 
 
 def remind(session: Session, settings, now: datetime) -> list[int]:
-    """Stage a "down" reminder for each location due one (``repeated``); the caller commits.
+    """Stage a "down" reminder for each location due one (``repeated``, the system's or the
+    monitor's own); the caller commits.
 
     Each reminder moves ``last_alert_at`` by compare-and-set first, so two sweeps running at once
     write one reminder, and a monitor that came back up meanwhile gets none.
     """
-    if settings.alert_type != "repeated":
-        return []
-    windows = maintenance.load(session, now)
     rows = session.execute(
         select(MonitorState, Monitor)
         .join(Monitor, Monitor.id == MonitorState.monitor_id)
@@ -225,14 +262,17 @@ def remind(session: Session, settings, now: datetime) -> list[int]:
             Monitor.enabled.is_(True),
             # Only where the monitor is checked now: a state left behind by a move to an agent is stale.
             MonitorState.location == func.coalesce(Monitor.agent_id, 0),
+            MonitorState.fail_streak >= Monitor.confirm_checks,
         )
         .order_by(MonitorState.monitor_id)
     ).all()
+    due = [(s, m) for s, m in rows if rules.reminder_due(s, rules.policy_for(m, settings), now)]
+    if not due:
+        return []
+    windows = maintenance.load(session, now)
     ids = []
-    for state, monitor in rows:
-        if not rules.reminder_due(state, settings, now) or maintenance.in_maintenance(
-            windows, monitor.id, now
-        ):
+    for state, monitor in due:
+        if maintenance.in_maintenance(windows, monitor.id, now):
             continue
         seen = MonitorState.last_alert_at.is_not_distinct_from(state.last_alert_at)
         moved = session.execute(
@@ -254,111 +294,150 @@ def remind(session: Session, settings, now: datetime) -> list[int]:
 
 @dataclass(frozen=True)
 class Claim:
-    """The right to send an event's pending channels until ``lease``."""
+    """The right to send one delivery until ``lease``."""
 
+    delivery_id: int
     event_id: int
+    channel_id: int | None
+    channel_name: str
+    kind: str
     lease: datetime
-    channels: tuple[str, ...]
     attempts: int
     created_at: datetime
 
 
-def _any_pending():
-    return or_(*(_state_column(c) == PENDING for c in CHANNELS))
+def _due():
+    return AlertDelivery.state == PENDING
 
 
 def due_ids(session: Session, now: datetime, limit: int = 100) -> list[int]:
-    """Events with a pending channel that nobody holds and whose backoff is over, oldest first."""
+    """Pending deliveries that nobody holds and whose backoff is over, oldest first."""
     return list(
         session.scalars(
-            select(AlertEvent.id)
-            .where(
-                _any_pending(), or_(AlertEvent.next_attempt_at.is_(None), AlertEvent.next_attempt_at <= now)
-            )
-            .order_by(AlertEvent.id)
+            select(AlertDelivery.id)
+            .where(_due(), or_(AlertDelivery.next_attempt_at.is_(None), AlertDelivery.next_attempt_at <= now))
+            .order_by(AlertDelivery.id)
             .limit(limit)
         )
     )
 
 
-def _pending_channels(session: Session, event_id: int):
-    row = session.execute(
-        select(
-            *(_state_column(c) for c in CHANNELS),
-            AlertEvent.next_attempt_at,
-            AlertEvent.attempts,
-            AlertEvent.created_at,
-        ).where(AlertEvent.id == event_id)
-    ).one_or_none()
-    if row is None:
-        return None
-    channels = tuple(c for c, state in zip(CHANNELS, row[: len(CHANNELS)], strict=True) if state == PENDING)
-    return channels, row.next_attempt_at, row.attempts, row.created_at
+def pending_of(session: Session, event_id: int) -> list[int]:
+    """An event's deliveries still pending, in channel order."""
+    return list(
+        session.scalars(
+            select(AlertDelivery.id)
+            .where(AlertDelivery.event_id == event_id, _due())
+            .order_by(AlertDelivery.id)
+        )
+    )
 
 
-def claim(session: Session, event_id: int, now: datetime) -> Claim | None:
-    """Take the event for sending, or None when there is nothing due or another sender has it.
+def claim(session: Session, delivery_id: int, now: datetime) -> Claim | None:
+    """Take the delivery for sending, or None when it is not due or another sender has it.
 
     Commits: the lease must be visible to other senders before anything is sent.
     """
-    found = _pending_channels(session, event_id)
+    row = session.execute(
+        select(
+            AlertDelivery.state,
+            AlertDelivery.next_attempt_at,
+            AlertDelivery.attempts,
+            AlertDelivery.event_id,
+            AlertDelivery.channel_id,
+            AlertDelivery.channel_name,
+            AlertDelivery.kind,
+            AlertEvent.created_at,
+        )
+        .join(AlertEvent, AlertEvent.id == AlertDelivery.event_id)
+        .where(AlertDelivery.id == delivery_id)
+    ).one_or_none()
     session.rollback()
-    if found is None:
-        return None
-    channels, seen, attempts, created_at = found
-    if not channels or (seen is not None and seen > now):
+    if row is None or row.state != PENDING or (row.next_attempt_at is not None and row.next_attempt_at > now):
         return None
     lease = now + LEASE
-    unchanged = AlertEvent.next_attempt_at.is_not_distinct_from(seen)
     taken = session.execute(
-        update(AlertEvent)
-        .where(AlertEvent.id == event_id, unchanged, _any_pending())
+        update(AlertDelivery)
+        .where(
+            AlertDelivery.id == delivery_id,
+            _due(),
+            AlertDelivery.next_attempt_at.is_not_distinct_from(row.next_attempt_at),
+        )
         .values(next_attempt_at=lease)
         .execution_options(synchronize_session=False)
     )
     session.commit()
     if taken.rowcount != 1:
         return None
-    # Read again under the lease: a sender that finished between our read and our claim has
-    # already marked its channels, and those must not go out twice.
-    channels, _, attempts, created_at = _pending_channels(session, event_id)
-    session.rollback()
-    return Claim(event_id, lease, channels, attempts, created_at)
+    return Claim(
+        delivery_id,
+        row.event_id,
+        row.channel_id,
+        row.channel_name,
+        row.kind,
+        lease,
+        row.attempts,
+        row.created_at,
+    )
 
 
-def mark(session: Session, event_id: int, channel: str, state: str) -> None:
-    """Record one channel's outcome at once (committed), so a later failure of another channel,
-    or a crash, can't make this one go out again."""
-    column = _state_column(channel)
+def _set_channel(session: Session, channel_id: int | None, **values) -> None:
+    if channel_id is not None:
+        session.execute(
+            update(Channel)
+            .where(Channel.id == channel_id)
+            .values(**values)
+            .execution_options(synchronize_session=False)
+        )
+
+
+def sent(session: Session, held: Claim, now: datetime) -> None:
+    """Record the success at once (committed), so a crash can't make it go out again."""
     session.execute(
-        update(AlertEvent)
-        .where(AlertEvent.id == event_id, column == PENDING)
-        .values({column: state})
+        update(AlertDelivery)
+        .where(AlertDelivery.id == held.delivery_id, _due())
+        .values(state=SENT, sent_at=now, next_attempt_at=now, last_error=None)
+        .execution_options(synchronize_session=False)
+    )
+    _set_channel(
+        session, held.channel_id, last_sent_at=now, failing_since=None, failed_at=None, last_error=None
+    )
+    session.commit()
+
+
+def skipped(session: Session, held: Claim, reason: str) -> None:
+    session.execute(
+        update(AlertDelivery)
+        .where(AlertDelivery.id == held.delivery_id, _due())
+        .values(state=SKIPPED, last_error=reason[:500])
         .execution_options(synchronize_session=False)
     )
     session.commit()
 
 
-def release(session: Session, held: Claim, now: datetime, failures: dict[str, str]) -> bool:
-    """End a claim: schedule the failed channels' retry, or give them up after ``GIVE_UP_AFTER``.
+def failed(session: Session, held: Claim, now: datetime, reason: str) -> bool:
+    """Schedule the retry after the backoff, or give the delivery up after ``GIVE_UP_AFTER``.
 
-    Returns False when the lease had already run out and another sender took the event over; it
-    then owns the bookkeeping and nothing is written here.
+    Returns False when the lease had already run out and another sender took the delivery over;
+    it then owns the bookkeeping and nothing is written here.
     """
-    values: dict = {"next_attempt_at": now}
-    if failures:
-        attempts = held.attempts + 1
-        values["attempts"] = attempts
-        values["last_error"] = "; ".join(f"{c}: {reason}" for c, reason in failures.items())[:500]
-        if now - held.created_at >= GIVE_UP_AFTER:
-            values.update({f"{c}_state": FAILED for c in failures})
-        else:
-            values["next_attempt_at"] = now + backoff(attempts)
+    attempts = held.attempts + 1
+    values: dict = {"attempts": attempts, "last_error": reason[:500]}
+    give_up = now - held.created_at >= GIVE_UP_AFTER
+    if give_up:
+        values.update(state=FAILED, next_attempt_at=now)
+    else:
+        values["next_attempt_at"] = now + backoff(attempts)
     released = session.execute(
-        update(AlertEvent)
-        .where(AlertEvent.id == held.event_id, AlertEvent.next_attempt_at == held.lease)
+        update(AlertDelivery)
+        .where(AlertDelivery.id == held.delivery_id, AlertDelivery.next_attempt_at == held.lease)
         .values(**values)
         .execution_options(synchronize_session=False)
     )
+    if released.rowcount == 1:
+        channel = {"failing_since": func.coalesce(Channel.failing_since, now), "last_error": reason[:500]}
+        if give_up:
+            channel["failed_at"] = now
+        _set_channel(session, held.channel_id, **channel)
     session.commit()
     return released.rowcount == 1

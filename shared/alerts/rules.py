@@ -35,6 +35,37 @@ EVENTS = (
 
 
 @dataclass(frozen=True)
+class Policy:
+    """How one monitor alerts: Settings > Alerts, with what the monitor sets for itself on top."""
+
+    alert_type: str
+    repeat_minutes: int
+    alert_on_restored: bool
+    confirm_checks: int = 1
+
+
+def policy_for(monitor, settings) -> Policy:
+    """``monitor``: anything with the optional ``alert_type``, ``repeat_minutes``,
+    ``alert_on_restored`` and ``confirm_checks``; None (or missing) means "as the settings say"."""
+
+    def own(name):
+        value = getattr(monitor, name, None)
+        return getattr(settings, name) if value is None else value
+
+    return Policy(
+        own("alert_type"),
+        own("repeat_minutes"),
+        own("alert_on_restored"),
+        max(1, getattr(monitor, "confirm_checks", None) or 1),
+    )
+
+
+def held_for_confirmation(transition: Transition, policy: Policy) -> bool:
+    """A down result that has not yet been seen ``confirm_checks`` times in a row: no alert yet."""
+    return transition.new == DOWN and policy.confirm_checks > 1 and transition.streak < policy.confirm_checks
+
+
+@dataclass(frozen=True)
 class Decision:
     """The events to write for one state change, and the location's ``ssl_warned`` afterwards."""
 

@@ -1,18 +1,24 @@
-"""One small class per channel behind one interface: ``send(alert, settings)``.
+"""One small class per kind of channel behind one interface: ``send(alert, target, settings)``.
 
+``target`` is what the channel names: the webhook's URL, the email's recipients, the Apprise URL.
 A transport either delivers or raises :class:`DeliveryError` with a short reason a user can act on
 ("HTTP 500", "connection refused", "authentication failed (535)"). Reasons are built from what went
-wrong, never from library messages, which can carry the webhook URL (often itself a secret token)
-and are never allowed to carry the SMTP password. Adding a channel means adding a class here and
+wrong, never from library messages as they are: those can carry the URL (its tokens are secrets)
+and are never allowed to carry the SMTP password. Adding a kind means adding a class here and
 naming it in :data:`TRANSPORTS`.
 """
 
 from __future__ import annotations
 
 import errno
+import logging
+import re
 import smtplib
 import socket
 import ssl
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 from typing import Protocol
 
 import requests
@@ -34,11 +40,12 @@ class DeliveryError(Exception):
 
 
 class Transport(Protocol):
-    name: str
+    kind: str
 
-    def configured(self, settings) -> bool: ...
+    def ready(self, settings) -> str | None:
+        """Why this kind can't send with these settings (email without an SMTP server), or None."""
 
-    def send(self, alert: Alert, settings) -> None: ...
+    def send(self, alert: Alert, target: str, settings, public_url: str | None = None) -> None: ...
 
 
 def _causes(exc: BaseException):
@@ -76,16 +83,15 @@ class Webhook:
     """POST the API.md JSON; any 2xx is delivered. Redirects are not followed (a redirected POST
     becomes a GET and would be reported delivered without reaching anyone)."""
 
-    name = "webhook"
-    secrets: tuple[str, ...] = ()
+    kind = "webhook"
 
-    def configured(self, settings) -> bool:
-        return bool(settings.webhook_url)
+    def ready(self, settings) -> str | None:
+        return None
 
-    def send(self, alert: Alert, settings) -> None:
+    def send(self, alert: Alert, target: str, settings=None, public_url: str | None = None) -> None:
         try:
             with requests.post(
-                settings.webhook_url,
+                target,
                 json=message.webhook_payload(alert),
                 headers={"User-Agent": USER_AGENT},
                 timeout=WEBHOOK_TIMEOUT,
@@ -167,19 +173,22 @@ def _text(value) -> str:
 
 
 class Email:
-    """An email through the configured SMTP server, with Flask-Mail building and sending it.
+    """An email through the SMTP server of Settings > Alerts, with Flask-Mail building and sending it.
 
     ``smtp_use_tls`` is STARTTLS as the README says; on port 465, where servers expect TLS from the
     first byte (SMTPS) and STARTTLS can't work, it means implicit TLS instead.
     """
 
-    name = "email"
+    kind = "email"
+    #: The settings secrets it needs (an unreadable one fails this kind only).
     secrets: tuple[str, ...] = ("smtp_password",)
 
-    def configured(self, settings) -> bool:
-        return bool(settings.smtp_host and settings.alert_email)
+    def ready(self, settings) -> str | None:
+        return None if settings.smtp_host else "no SMTP server: set one in Settings > Alerts"
 
-    def send(self, alert: Alert, settings) -> None:
+    def send(self, alert: Alert, target: str, settings, public_url: str | None = None) -> None:
+        from shared.channels import split_recipients
+
         sender = settings.smtp_from or settings.smtp_username
         if not sender:
             raise DeliveryError("no sender: set a From address or an SMTP username")
@@ -201,9 +210,9 @@ class Email:
         with app.app_context():
             mail_message = MailMessage(
                 subject=message.subject(alert),
-                recipients=[settings.alert_email],
-                body=message.text_body(alert),
-                html=message.html_body(alert),
+                recipients=split_recipients(target),
+                body=message.text_body(alert, public_url),
+                html=message.html_body(alert, public_url),
                 sender=sender,
             )
             try:
@@ -213,5 +222,73 @@ class Email:
                 raise DeliveryError(smtp_reason(exc)) from None
 
 
-TRANSPORTS: dict[str, Transport] = {"webhook": Webhook(), "email": Email()}
-CHANNELS = tuple(TRANSPORTS)
+APPRISE_TIMEOUT = 30.0
+#: Apprise sends run here, so a service that hangs past its own timeouts costs a thread, not the
+#: alert worker: the caller stops waiting after :data:`APPRISE_TIMEOUT`.
+_APPRISE_POOL = ThreadPoolExecutor(max_workers=8, thread_name_prefix="apprise")
+
+
+class _ThreadErrors(logging.Handler):
+    """Apprise says why a send failed only in its log; this keeps the lines of one thread."""
+
+    def __init__(self):
+        super().__init__(logging.WARNING)
+        self.thread = threading.get_ident()
+        self.lines: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if record.thread == self.thread:
+            self.lines.append(record.getMessage())
+
+
+def _without_secrets(text: str, url: str) -> str:
+    """``text`` with every part of ``url`` that the masked form hides replaced by ``****``."""
+    from shared.channels import MASK, mask_url
+
+    shown = mask_url(url)
+    for piece in sorted(set(re.split(r"[/:@?&=#,]+", url)), key=len, reverse=True):
+        if len(piece) >= 3 and piece not in shown:
+            text = text.replace(piece, MASK)
+    return text
+
+
+class AppriseChannel:
+    """Any service Apprise knows, with the Markdown text (Apprise renders it per service)."""
+
+    kind = "apprise"
+
+    def ready(self, settings) -> str | None:
+        return None
+
+    def send(self, alert: Alert, target: str, settings=None, public_url: str | None = None) -> None:
+        title = message.notification_title(alert)
+        body = message.notification_body(alert, public_url)
+        future = _APPRISE_POOL.submit(self._notify, target, title, body)
+        try:
+            accepted, lines = future.result(timeout=APPRISE_TIMEOUT)
+        except FutureTimeout:
+            raise DeliveryError(f"timed out after {APPRISE_TIMEOUT:g} s") from None
+        if not accepted:
+            reason = message.one_line(lines[-1] if lines else "the service did not accept it")
+            raise DeliveryError(_without_secrets(reason, target)[:300])
+
+    @staticmethod
+    def _notify(url: str, title: str, body: str) -> tuple[bool, list[str]]:
+        import apprise
+
+        handler = _ThreadErrors()
+        logger = logging.getLogger("apprise")
+        logger.addHandler(handler)
+        try:
+            notifier = apprise.Apprise()
+            if not notifier.add(url):
+                return False, ["the Apprise URL can't be used"]
+            accepted = notifier.notify(title=title, body=body, body_format=apprise.NotifyFormat.MARKDOWN)
+            return bool(accepted), handler.lines
+        except Exception as exc:  # noqa: BLE001 - a plugin's bug is this channel's failure only
+            return False, [f"internal error ({type(exc).__name__})"]
+        finally:
+            logger.removeHandler(handler)
+
+
+TRANSPORTS: dict[str, Transport] = {"webhook": Webhook(), "email": Email(), "apprise": AppriseChannel()}

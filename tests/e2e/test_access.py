@@ -244,7 +244,9 @@ def test_admin_adds_a_user_makes_a_token_and_reads_the_audit_log(page: Page, sta
     assert refused.status_code == 401
 
     page.get_by_role("navigation", name="Settings sections").get_by_role("link", name="API tokens").click()
-    page.get_by_label("Name").fill("Grafana")
+    # "Name" alone also matches the Users tab's "Username" until the tokens tab has replaced it.
+    expect(page.get_by_role("heading", name="Create a token")).to_be_visible()
+    page.get_by_label("Name", exact=True).fill("Grafana")
     page.get_by_role("button", name="Create token").click()
     shown = page.get_by_test_id("new-token")
     expect(shown).to_contain_text("you won't see it again")

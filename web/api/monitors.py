@@ -6,8 +6,8 @@ from flask import Blueprint, current_app, jsonify, request
 from sqlalchemy import and_, select
 from sqlalchemy import delete as sql_delete
 
+from shared import channels, settings_store
 from shared import monitors as monitor_rules
-from shared import settings_store
 from shared.models import Agent, Monitor, MonitorState
 from shared.schemas import DEFAULT_TIMEOUT_SECONDS, FieldErrors, MonitorIn, check_threshold_order
 from shared.thresholds import resolve
@@ -48,7 +48,8 @@ def _push_args() -> dict:
 
 def _load(monitor_id: int) -> dict:
     row = db.session.execute(_with_state(select(Monitor)).where(Monitor.id == monitor_id)).first()
-    return monitor_rules.serialize(row[0], row[1], agent_name=row[2], **_push_args())
+    routed = channels.channel_ids_by_monitor(db.session, [monitor_id]).get(monitor_id, [])
+    return monitor_rules.serialize(row[0], row[1], agent_name=row[2], channel_ids=routed, **_push_args())
 
 
 def validate_monitor(data: dict) -> MonitorIn:
@@ -69,6 +70,9 @@ def validate_monitor(data: dict) -> MonitorIn:
         agent = db.session.get(Agent, monitor.agent_id)
         if agent is None or not agent.approved:
             errors["agent_id"] = "no approved agent has this id"
+    missing = channels.unknown_ids(db.session, monitor.channel_ids or ())
+    if missing:
+        errors["channel_ids"] = f"no channel has the id {', '.join(str(i) for i in missing[:20])}"
     if errors:
         raise FieldErrors(errors)
     return monitor
@@ -83,7 +87,13 @@ def validate_monitor(data: dict) -> MonitorIn:
 def list_monitors():
     rows = db.session.execute(_with_state(select(Monitor)).order_by(Monitor.id)).all()
     push = _push_args()
-    return jsonify([monitor_rules.serialize(m, s, agent_name=a, **push) for m, s, a in rows])
+    routed = channels.channel_ids_by_monitor(db.session)
+    return jsonify(
+        [
+            monitor_rules.serialize(m, s, agent_name=a, channel_ids=routed.get(m.id), **push)
+            for m, s, a in rows
+        ]
+    )
 
 
 @bp.get("/defaults")
@@ -107,6 +117,8 @@ def create():
     monitor_rules.apply(monitor, data, _secret_key())
     db.session.add(monitor)
     db.session.flush()
+    routed = data.channel_ids if data.channel_ids is not None else channels.default_ids(db.session)
+    channels.set_monitor_channels(db.session, monitor.id, routed)
     audit.record(
         "monitor.create", f"monitor:{monitor.id}", name=monitor.name, type=monitor.type, target=monitor.target
     )
@@ -131,9 +143,11 @@ def get(monitor_id: int):
 )
 def update(monitor_id: int):
     monitor = get_or_404(Monitor, monitor_id, "Monitor")
-    before = monitor_rules.as_input(monitor)
+    before = _audited(monitor)
     data = validate_monitor(merged_input(monitor, read_json_object()))
     monitor_rules.apply(monitor, data, _secret_key())
+    if data.channel_ids is not None:
+        channels.set_monitor_channels(db.session, monitor.id, data.channel_ids)
     if monitor.agent_id != before["agent_id"]:
         # Moved to another location: what any location knew is history, not its state now (a
         # move back must not revive a days-old "down" and alert on it).
@@ -142,10 +156,15 @@ def update(monitor_id: int):
         "monitor.update",
         f"monitor:{monitor.id}",
         name=monitor.name,
-        changes=audit.changes(before, monitor_rules.as_input(monitor)),
+        changes=audit.changes(before, _audited(monitor)),
     )
     db.session.commit()
     return jsonify(_load(monitor_id))
+
+
+def _audited(monitor: Monitor) -> dict:
+    routed = channels.channel_ids_by_monitor(db.session, [monitor.id]).get(monitor.id, [])
+    return {**monitor_rules.as_input(monitor), "channel_ids": routed}
 
 
 def merged_input(monitor: Monitor, changes: dict) -> dict:
