@@ -21,12 +21,13 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections import Counter
 from datetime import UTC, datetime
 
 import redis
-from sqlalchemy import insert, select
+from sqlalchemy import insert, select, text
 
 from bench.common import cpu_seconds, percentile, rss_mb, scratch_database
 from shared import schedule
@@ -69,6 +70,32 @@ def monitor_types(mix: dict[str, int], count: int) -> list[str]:
         order.append((seen[kind] / totals[kind], kind))
         seen[kind] += 1
     return [kind for _, kind in sorted(order, key=lambda item: item[0])]
+
+
+class ConnectionPeak(threading.Thread):
+    """Asks PostgreSQL every ``every`` seconds how many connections there are: ``peak`` to the
+    bench's own database (its processes), ``peak_all`` to the whole server (others' included)."""
+
+    def __init__(self, engine, every: float = 1.0):
+        super().__init__(daemon=True)
+        self.engine, self.every = engine, every
+        self.peak = self.peak_all = 0
+        self.done = threading.Event()
+
+    def run(self) -> None:
+        query = text(
+            "SELECT count(*) FILTER (WHERE datname = current_database()), count(*) "
+            "FROM pg_stat_activity WHERE pid <> pg_backend_pid() AND backend_type = 'client backend'"
+        )
+        with self.engine.connect() as conn:
+            while not self.done.wait(self.every):
+                mine, every_db = conn.execute(query).one()
+                conn.rollback()
+                self.peak, self.peak_all = max(self.peak, mine), max(self.peak_all, every_db)
+
+    def stop(self) -> None:
+        self.done.set()
+        self.join(timeout=10)
 
 
 def main(argv=None) -> dict:
@@ -130,6 +157,9 @@ def main(argv=None) -> dict:
         }
         cmd = [sys.executable, "-m", "onlinetracker"]
         log = open(os.path.join(tmp, "procs.log"), "wb")  # noqa: SIM115
+        engine.dispose()  # the bench's own connection is not one the processes needed
+        connections = ConnectionPeak(engine)
+        connections.start()
         workers = [
             subprocess.Popen([*cmd, "worker"], env=env, stdout=log, stderr=subprocess.STDOUT)
             for _ in range(args.workers)
@@ -147,6 +177,7 @@ def main(argv=None) -> dict:
         t_end = time.time()
         cpu_end = sum(cpu_seconds(w.pid) for w in workers)
         time.sleep(12)  # let checks of the last slots finish and be recorded
+        connections.stop()
         for proc in [beat, *workers]:
             proc.terminate()
         for proc in [beat, *workers]:
@@ -194,6 +225,10 @@ def main(argv=None) -> dict:
         "burst_ratio": round(max(per_second.values()) / mean_per_second, 2) if per_second else None,
         "cpu_ms_per_check": round((cpu_end - cpu_start) * 1000 / max(1, len(rows)), 2),
         "worker_rss_mb": round(statistics.median(rss_samples), 1) if rss_samples else None,
+        # Sampled every second from the workers' start to the end: the bench database's own
+        # connections (beat, workers), and the whole server's (other users' too).
+        "pg_connections_peak": connections.peak,
+        "pg_connections_peak_server": connections.peak_all,
     }
     print(json.dumps(result))
     return result

@@ -90,6 +90,37 @@ def _int_env(env, name: str, default: int, low: int, high: int) -> int:
 
 
 @dataclass(frozen=True)
+class PoolLimits:
+    """The PostgreSQL connections one process may hold: ``size`` kept open, ``overflow`` more
+    opened under load and closed after; past ``size + overflow`` a caller waits up to ``timeout``
+    seconds for one to come back. Each process has its own pool (every gunicorn process of web and
+    the gateway, every worker, beat), so the database sees at most the sum over processes."""
+
+    size: int = 5
+    overflow: int = 10
+    timeout: int = 30
+
+    @property
+    def most(self) -> int:
+        return self.size + self.overflow
+
+
+def pool_limits(env=None) -> PoolLimits:
+    """``DB_POOL_SIZE``, ``DB_MAX_OVERFLOW`` and ``DB_POOL_TIMEOUT`` from the environment."""
+    env = os.environ if env is None else env
+    default = PoolLimits()
+    limits = PoolLimits(
+        size=_int_env(env, "DB_POOL_SIZE", default.size, 1, 1000),
+        overflow=_int_env(env, "DB_MAX_OVERFLOW", default.overflow, 0, 1000),
+        timeout=_int_env(env, "DB_POOL_TIMEOUT", default.timeout, 1, 3600),
+    )
+    if limits.most < 2:
+        # Migrating at start holds its lock on one connection while Alembic works on another.
+        raise ConfigError("DB_POOL_SIZE + DB_MAX_OVERFLOW must be at least 2")
+    return limits
+
+
+@dataclass(frozen=True)
 class Config:
     mode: str
     web_port: int
@@ -113,6 +144,8 @@ class Config:
     public_url: str | None = None
     #: Addresses or networks (CIDR) that may read /metrics without a token (Prometheus).
     metrics_allow: tuple = ()
+    #: Each process's PostgreSQL pool (``shared.db.make_engine`` reads the same variables).
+    db_pool: PoolLimits = PoolLimits()
 
     @property
     def embedded(self) -> bool:
@@ -185,4 +218,5 @@ def load(env=None) -> Config:
         session_days=_int_env(env, "SESSION_DAYS", 14, 1, 3650),
         public_url=_public_url(env.get("PUBLIC_URL")),
         metrics_allow=parse_networks(env.get("METRICS_ALLOW") or "", "METRICS_ALLOW"),
+        db_pool=pool_limits(env),
     )

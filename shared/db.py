@@ -7,6 +7,7 @@ The Flask apps use Flask-SQLAlchemy for per-request sessions; workers, beat and 
 from __future__ import annotations
 
 import logging
+import time
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -15,7 +16,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
-from shared.config import ConfigError, redact_url
+from shared.config import ConfigError, PoolLimits, pool_limits, redact_url
 
 log = logging.getLogger(__name__)
 
@@ -24,11 +25,24 @@ MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 _MIGRATION_LOCK_ID = 0x0_711E_7AC4
 
 
-def engine_options(url: str) -> dict:
+def engine_options(url: str, pool: PoolLimits | None = None) -> dict:
+    """``pool``: this process's PostgreSQL connection limits, by default ``DB_POOL_SIZE``,
+    ``DB_MAX_OVERFLOW`` and ``DB_POOL_TIMEOUT`` from the environment.
+
+    Nothing here needs a session of its own on the server (no server-side prepared statements,
+    which psycopg2 does not use; no session ``SET``, ``LISTEN`` or session advisory lock), so the
+    URL may point at PgBouncer in transaction pooling mode."""
     if url.startswith("sqlite"):
         # Several processes (web, worker, beat) share one file: wait for locks instead of failing.
         return {"connect_args": {"timeout": 30, "check_same_thread": False}}
-    return {"pool_pre_ping": True, "pool_size": 5, "max_overflow": 10, "connect_args": {"connect_timeout": 5}}
+    pool = pool or pool_limits()
+    return {
+        "pool_pre_ping": True,
+        "pool_size": pool.size,
+        "max_overflow": pool.overflow,
+        "pool_timeout": pool.timeout,
+        "connect_args": {"connect_timeout": 5},
+    }
 
 
 def _sqlite_pragmas(dbapi_connection, _record):
@@ -44,10 +58,10 @@ def install_sqlite_pragmas(engine: Engine) -> None:
         event.listen(engine, "connect", _sqlite_pragmas)
 
 
-def make_engine(url: str) -> Engine:
+def make_engine(url: str, pool: PoolLimits | None = None) -> Engine:
     if url.startswith("sqlite:///"):
         Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(url, **engine_options(url))
+    engine = create_engine(url, **engine_options(url, pool))
     install_sqlite_pragmas(engine)
     return engine
 
@@ -96,18 +110,32 @@ def alembic_config(engine: Engine, secret_key: bytes | None = None):
     return cfg
 
 
+#: How often a process that waits for another's migration asks for the lock again.
+MIGRATION_LOCK_POLL_SECONDS = 0.5
+
+
 @contextmanager
 def _migration_lock(engine: Engine):
+    """One migrating process at a time on PostgreSQL, through PgBouncer's transaction pooling too.
+
+    The lock is transaction-scoped (``pg_advisory_xact_lock``) on a connection of its own, held
+    in a transaction kept open while Alembic works on another: transaction pooling keeps a
+    transaction on one server connection, and the lock ends with it, also when the process dies.
+    A waiter asks with ``pg_try_advisory_xact_lock`` and ends its transaction between tries, so
+    waiting processes don't pin PgBouncer's server connections that the migrating one needs."""
     if engine.dialect.name != "postgresql":
         yield
         return
     with engine.connect() as conn:
-        conn.execute(text("SELECT pg_advisory_lock(:id)"), {"id": _MIGRATION_LOCK_ID})
+        while not conn.execute(
+            text("SELECT pg_try_advisory_xact_lock(:id)"), {"id": _MIGRATION_LOCK_ID}
+        ).scalar():
+            conn.rollback()
+            time.sleep(MIGRATION_LOCK_POLL_SECONDS)
         try:
             yield
         finally:
-            conn.execute(text("SELECT pg_advisory_unlock(:id)"), {"id": _MIGRATION_LOCK_ID})
-            conn.commit()
+            conn.rollback()  # nothing else ran on this connection: ending it releases the lock
 
 
 def migrate(engine: Engine, secret_key: bytes | None = None) -> None:

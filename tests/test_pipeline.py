@@ -46,7 +46,7 @@ def test_beat_and_worker_check_each_monitor_on_its_own_slot(tmp_path, db_url, pi
         worker = start(command("worker"), pipeline_env, tmp_path / "worker.log")
         beat = start(command("beat"), pipeline_env, tmp_path / "beat.log")
         time.sleep(2)
-        # A second beat by mistake: it must wait on the dispatch lock, not dispatch every check twice.
+        # A second beat by mistake: it must wait for the lease, not dispatch every check twice.
         second_beat = start(command("beat"), pipeline_env, tmp_path / "beat2.log")
         started = time.time()
         try:
@@ -84,7 +84,7 @@ def test_beat_and_worker_check_each_monitor_on_its_own_slot(tmp_path, db_url, pi
         in (tmp_path / "worker.log").read_text()
     )
     assert "OnlineTracker beat: dispatching checks every 5 s" in (tmp_path / "beat.log").read_text()
-    assert "another beat holds the dispatch lock; waiting" in (tmp_path / "beat2.log").read_text()
+    assert "beat: waiting for the lease held by" in (tmp_path / "beat2.log").read_text()
 
 
 def test_a_worker_killed_mid_check_loses_no_slot_and_records_none_twice(tmp_path, db_url, pipeline_env):
@@ -147,13 +147,13 @@ def test_a_second_beat_waits_and_takes_over_when_the_first_stops(tmp_path, pipel
     second = start(command("beat"), pipeline_env, tmp_path / "beat2.log")
     try:
         wait_for(
-            lambda: "another beat holds the dispatch lock" in (tmp_path / "beat2.log").read_text(),
+            lambda: "beat: waiting for the lease held by" in (tmp_path / "beat2.log").read_text(),
             20,
             "beat 2 to wait",
         )
         stop(first)
         wait_for(
-            lambda: "took over the dispatch lock" in (tmp_path / "beat2.log").read_text(),
+            lambda: "beat: took the lease" in (tmp_path / "beat2.log").read_text(),
             15,
             "beat 2 to take over",
         )
@@ -161,4 +161,4 @@ def test_a_second_beat_waits_and_takes_over_when_the_first_stops(tmp_path, pipel
         stop(second)
         if first.poll() is None:
             stop(first)
-    assert (tmp_path / "beat2.log").read_text().count("another beat holds the dispatch lock") == 1
+    assert (tmp_path / "beat2.log").read_text().count("beat: waiting for the lease held by") == 1
