@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import text
 
 from shared import config as config_mod
-from shared.db import make_engine, migrate
+from shared.db import make_engine, migrate, session_factory
 from shared.models import Base
 from tests import services
 from tests.auth import anonymous, sign_in
@@ -87,6 +87,20 @@ def db_url(pg_url):
     _truncate(engine)
     engine.dispose()
     return pg_url
+
+
+@pytest.fixture
+def sessions(db_url):
+    """A session factory on the test's PostgreSQL database, for tests that work below the API."""
+    engine = make_engine(db_url)
+    yield session_factory(engine)
+    engine.dispose()
+
+
+@pytest.fixture
+def key(config) -> bytes:
+    """The SECRET_KEY the test's apps encrypt with."""
+    return config.secret_key
 
 
 @pytest.fixture

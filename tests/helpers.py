@@ -43,3 +43,24 @@ def add_routed_monitor(sessions, **fields) -> int:
         channels.set_monitor_channels(session, monitor.id, channels.default_ids(session))
         session.commit()
         return monitor.id
+
+
+def record_check(sessions, monitor_id, status, at, details=None, days_left=None, agent_id=None) -> list[int]:
+    """Record one result as run_check does (result, state, alert events in one transaction) and
+    return the alert events it wrote."""
+    from shared import recording
+    from shared.alerts import outbox
+    from shared.checks import CheckResult as Outcome
+    from shared.models import Monitor
+
+    details = details or {"ok": "HTTP 200", "degraded": "HTTP 200", "down": "HTTP 503"}[status]
+    with sessions() as session:
+        monitor = session.get(Monitor, monitor_id)
+        outcome = Outcome(status, 40.0 if status != "down" else None, details, days_left)
+        uid = f"test:{monitor_id}:{agent_id}:{at.timestamp()}"
+        _, transition = recording.record(session, monitor, uid, at, outcome, agent_id=agent_id)
+        ids = []
+        if transition is not None:
+            ids = outbox.on_transition(session, monitor, transition, outbox.rules_settings(session))
+        session.commit()
+    return ids

@@ -15,32 +15,20 @@ from types import SimpleNamespace
 import pytest
 from sqlalchemy import select
 
-from shared import channels, recording
+from shared import channels
 from shared.alerts import outbox
-from shared.checks import CheckResult as Outcome
 from shared.db import make_engine, session_factory
 from shared.models import Agent, AlertDelivery, AlertEvent, Monitor, MonitorState, utcnow
 from shared.timefmt import iso
 from tests.helpers import add_routed_monitor as add_monitor
 from tests.helpers import configure_alerts as configure
+from tests.helpers import record_check as check
 from tests.peers.smtp_server import SmtpServer, self_signed_cert
 from tests.peers.webhook_receiver import WebhookReceiver
 from worker import alerts
 
 RECIPIENT = "ops@example.com"
 SENDER = "alerts@example.com"
-
-
-@pytest.fixture
-def sessions(db_url):
-    engine = make_engine(db_url)
-    yield session_factory(engine)
-    engine.dispose()
-
-
-@pytest.fixture
-def key(config) -> bytes:
-    return config.secret_key
 
 
 @pytest.fixture
@@ -64,21 +52,6 @@ def both_channels(receiver, smtp) -> dict:
         "smtp_from": SENDER,
         "alert_email": RECIPIENT,
     }
-
-
-def check(sessions, monitor_id, status, at, details=None, days_left=None, agent_id=None) -> list[int]:
-    """Record one result as run_check does and return the alert events it wrote."""
-    details = details or {"ok": "HTTP 200", "degraded": "HTTP 200", "down": "HTTP 503"}[status]
-    with sessions() as session:
-        monitor = session.get(Monitor, monitor_id)
-        outcome = Outcome(status, 40.0 if status != "down" else None, details, days_left)
-        uid = f"test:{monitor_id}:{agent_id}:{at.timestamp()}"
-        _, transition = recording.record(session, monitor, uid, at, outcome, agent_id=agent_id)
-        ids = []
-        if transition is not None:
-            ids = outbox.on_transition(session, monitor, transition, outbox.rules_settings(session))
-        session.commit()
-    return ids
 
 
 def _view(session, event: AlertEvent) -> SimpleNamespace:

@@ -30,7 +30,6 @@ from sqlalchemy import func, select
 
 import worker.celery_app  # noqa: F401  (applies keep_redis_address_after_close)
 from shared import schedule
-from shared.db import make_engine, session_factory
 from shared.models import CheckResult, Monitor
 from tests.peers.http_server import HttpPeer
 from tests.processes import command, start, stop, wait_for
@@ -156,13 +155,6 @@ def test_with_the_broker_address_kept_the_cleanup_and_a_late_ack_just_reach_redi
 
 
 # --- Real workers and beat ------------------------------------------------------------------------
-
-
-@pytest.fixture
-def sessions(db_url):
-    engine = make_engine(db_url)
-    yield session_factory(engine)
-    engine.dispose()
 
 
 def _env(tmp_path, db_url, redis_url, **extra) -> dict:

@@ -10,7 +10,6 @@ import requests
 from sqlalchemy import func, select
 
 from shared import heartbeats
-from shared.db import make_engine, session_factory
 from shared.models import AlertEvent, CheckResult, Monitor, utcnow
 from tests.auth import create_user_cli, http_sign_in
 from tests.processes import command, start, stop, wait_for, wait_http
@@ -96,13 +95,6 @@ def test_a_flood_stores_at_most_one_result_a_second(app, client, anon):
         ignored = db.session.get(Monitor, monitor["id"]).pings_ignored
     assert 1 <= stored <= seconds
     assert stored + ignored == 60
-
-
-@pytest.fixture
-def sessions(db_url):
-    engine = make_engine(db_url)
-    yield session_factory(engine)
-    engine.dispose()
 
 
 def test_late_is_down_once_with_an_alert(client, sessions):

@@ -26,18 +26,6 @@ from worker import alerts, watchdog
 
 
 @pytest.fixture
-def sessions(db_url):
-    engine = make_engine(db_url)
-    yield session_factory(engine)
-    engine.dispose()
-
-
-@pytest.fixture
-def key(config) -> bytes:
-    return config.secret_key
-
-
-@pytest.fixture
 def receiver(sessions, key):
     with WebhookReceiver() as peer:
         configure_alerts(sessions, key, webhook_url=peer.url)
@@ -222,7 +210,6 @@ def test_checks_inside_a_window_show_as_maintenance_on_the_72_hour_bars(client, 
 
     from shared import history, recording
     from shared.checks import CheckResult as Outcome
-    from shared.db import make_engine, session_factory
     from shared.models import MaintenanceWindow, Monitor, utcnow
 
     engine = make_engine(db_url)

@@ -10,7 +10,6 @@ import pytest
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from shared import schedule
-from shared.db import make_engine, session_factory
 from shared.models import CheckResult, Monitor, SchedulerState
 from worker import dispatch, tasks
 
@@ -24,13 +23,6 @@ def test_overdue_slots_are_those_whose_result_was_due_in_the_span():
     # Nothing before the dispatch run began, nothing within one window of the monitor's change.
     assert dispatch.overdue_slots([monitor], 1000.0, 1010.0, since=1000.0) == []
     assert dispatch.overdue_slots([(1, 10, 5, 985.0)], 1000.0, 1010.0, since=0.0) == []
-
-
-@pytest.fixture
-def sessions(db_url):
-    engine = make_engine(db_url)
-    yield session_factory(engine)
-    engine.dispose()
 
 
 def test_redispatch_sends_only_missing_slots_once(sessions):

@@ -10,7 +10,6 @@ from sqlalchemy import select
 
 from shared import recording, staleness
 from shared.checks import CheckResult as Outcome
-from shared.db import make_engine, session_factory
 from shared.models import Agent, AlertEvent, Monitor, MonitorState, utcnow
 from tests.helpers import create_monitor
 from worker import alerts
@@ -50,13 +49,6 @@ def test_is_stale(last_seconds_ago, changed_seconds_ago, interval, timeout, stal
 def test_effective_status_of_a_silent_location(status, enabled, expected):
     old = T - timedelta(hours=1)
     assert staleness.effective_status(status, enabled, old, old, 10, 5, T) == expected
-
-
-@pytest.fixture
-def sessions(db_url):
-    engine = make_engine(db_url)
-    yield session_factory(engine)
-    engine.dispose()
 
 
 def _monitor(session, **values) -> Monitor:

@@ -94,8 +94,12 @@ def upgrade():
     with op.batch_alter_table("monitor_states", schema=None) as batch_op:
         batch_op.add_column(sa.Column("fail_streak", sa.Integer(), server_default="0", nullable=False))
 
-    _move_settings_channels()
-
+    # The events' delivery columns are kept aside while alert_events loses them: on SQLite that
+    # rebuilds the table, and dropping the old one would cascade to deliveries already written.
+    op.execute(
+        "CREATE TABLE old_event_states AS SELECT id, created_at, webhook_state, email_state, attempts,"
+        " last_error, next_attempt_at FROM alert_events"
+    )
     with op.batch_alter_table("alert_events", schema=None) as batch_op:
         batch_op.drop_index(
             "ix_alert_events_pending",
@@ -104,6 +108,8 @@ def upgrade():
         )
         for column in ("webhook_state", "email_state", "attempts", "last_error", "next_attempt_at"):
             batch_op.drop_column(column)
+    _move_settings_channels()
+    op.drop_table("old_event_states")
 
 
 def _move_settings_channels():
@@ -177,7 +183,7 @@ def _move_settings_channels():
                 f" SELECT id, :cid, :name, :kind, {slot}_state, attempts,"
                 f" CASE WHEN {slot}_state = 'sent' THEN NULL ELSE last_error END, next_attempt_at,"
                 f" CASE WHEN {slot}_state = 'sent' THEN created_at ELSE NULL END"
-                f" FROM alert_events WHERE {slot}_state <> 'skipped'"
+                f" FROM old_event_states WHERE {slot}_state <> 'skipped'"
             ),
             {"cid": channel_id, "name": name, "kind": slot},
         )
