@@ -24,6 +24,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from shared.partitions import partition_key
+
 SERVER = "server"
 
 
@@ -138,12 +140,19 @@ class Monitor(Base):
     )
 
 
+def _partition_at(context) -> datetime | None:
+    params = context.get_current_parameters()
+    return partition_key(params.get("checked_at"), params.get("slot_at"))
+
+
 class CheckResult(Base):
     """One check of one monitor from one location.
 
     ``uid`` makes recording idempotent: ``srv:<monitor>:<slot>`` for the server's scheduled checks and
     ``agt:<agent>:<client id>`` for agent reports, so a redelivered task or a re-sent batch is stored
-    once.
+    once. It is unique together with ``partition_at`` (filled in from the slot, see
+    ``shared.partitions``), the day partitions' key on PostgreSQL, where the primary key is
+    ``(id, partition_at)`` too (made by migration 0008; the mapping needs only ``id``).
     """
 
     __tablename__ = "check_results"
@@ -151,15 +160,17 @@ class CheckResult(Base):
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     monitor_id: Mapped[int] = mapped_column(ForeignKey("monitors.id", ondelete="CASCADE"))
     agent_id: Mapped[int | None] = mapped_column(Integer)
-    uid: Mapped[str] = mapped_column(String(100), unique=True)
+    uid: Mapped[str] = mapped_column(String(100))
     checked_at: Mapped[datetime] = mapped_column(UTCDateTime)
     slot_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    partition_at: Mapped[datetime] = mapped_column(UTCDateTime, default=_partition_at)
     status: Mapped[str] = mapped_column(String(10))
     latency_ms: Mapped[float | None] = mapped_column(Float)
     details: Mapped[str] = mapped_column(String(500), default="")
     days_left: Mapped[int | None] = mapped_column(Integer)
 
     __table_args__ = (
+        UniqueConstraint("uid", "partition_at", name="uq_check_results_uid_partition_at"),
         Index("ix_check_results_monitor_time", "monitor_id", "checked_at"),
         Index("ix_check_results_checked_at", "checked_at"),
     )

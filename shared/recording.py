@@ -152,7 +152,7 @@ def record(
             details=outcome.details[:500],
             days_left=outcome.days_left,
         )
-        .on_conflict_do_nothing(index_elements=["uid"])
+        .on_conflict_do_nothing(index_elements=["uid", "partition_at"])
     )
     if inserted.rowcount != 1:
         return False, None

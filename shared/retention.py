@@ -1,7 +1,8 @@
 """Deleting old results and rollups in batches, so a purge never holds long locks.
 
-Raw results are kept ``RESULT_RETENTION_DAYS`` (default 7); 15-minute rollups 4 days (the bars
-show 72 hours); hourly rollups 35 days (month histogram); daily rollups 800 days (year histogram).
+Raw results are kept ``RESULT_RETENTION_DAYS`` (default 7), retired a whole day at a time on
+PostgreSQL (``shared.partitions``); 15-minute rollups 4 days (the bars show 72 hours); hourly
+rollups 35 days (month histogram); daily rollups 800 days (year histogram).
 Alert events as long as results but at least 30 days (never one still being sent), unapproved
 agents' connection requests 7 days after they were last heard, failed sign-in counts one day.
 """
@@ -12,7 +13,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import delete, select
 
-from shared import throttle
+from shared import partitions, throttle
 from shared.buckets import DAY, FIFTEEN_MINUTES, HOUR
 from shared.models import (
     AgentNonce,
@@ -44,10 +45,22 @@ def _purge_batched(session, model, *where) -> int:
         removed += len(ids)
 
 
+def _purge_results(session, now: datetime, keep: timedelta) -> dict[str, int]:
+    """On PostgreSQL whole days: the coming days' partitions made, those wholly older than ``keep``
+    dropped (a day stays until its last result is that old), and the default partition's old rows
+    deleted in batches. Elsewhere (SQLite) rows in batches."""
+    cutoff = now - keep
+    if not partitions.is_partitioned(session):
+        return {"results": _purge_batched(session, CheckResult, CheckResult.checked_at < cutoff)}
+    partitions.make_ahead(session, now)
+    dropped = partitions.retire(session, cutoff)
+    return {"result_days": len(dropped), "results": partitions.purge_default(session, cutoff, BATCH)}
+
+
 def purge(
     session, now: datetime, keep_results: timedelta, keep_sessions: timedelta = timedelta(days=14)
 ) -> dict[str, int]:
-    removed = {"results": _purge_batched(session, CheckResult, CheckResult.checked_at < now - keep_results)}
+    removed = _purge_results(session, now, keep_results)
     for resolution, keep in ROLLUP_KEEP.items():
         result = session.execute(
             delete(Rollup).where(Rollup.resolution == resolution, Rollup.bucket_start < now - keep)

@@ -123,6 +123,7 @@ def run_check(self, monitor_id: int, slot: float) -> None:
 
 @app.task(name="worker.purge_old_data", ignore_result=True)
 def purge_old_data() -> None:
+    """Hourly: old rows deleted, old result days dropped and the coming ones made (PostgreSQL)."""
     cfg = context.config()
     with context.sessions()() as session:
         removed = retention.purge(
