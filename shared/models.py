@@ -126,13 +126,13 @@ class Monitor(Base):
     #: Badges (``/badge/<badge_key>/<kind>.svg``) only while the admin turned them on.
     badges: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
     badge_key: Mapped[str | None] = mapped_column(String(64))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     # Alert policy of this monitor; None: Settings > Alerts decides.
     alert_type: Mapped[str | None] = mapped_column(String(10))
     repeat_minutes: Mapped[int | None] = mapped_column(Integer)
     alert_on_restored: Mapped[bool | None] = mapped_column(Boolean)
     confirm_checks: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     __table_args__ = (
         Index("ix_monitors_push_token_hash", "push_token_hash", unique=True),
