@@ -228,17 +228,26 @@ APPRISE_TIMEOUT = 30.0
 _APPRISE_POOL = ThreadPoolExecutor(max_workers=8, thread_name_prefix="apprise")
 
 
-class _ThreadErrors(logging.Handler):
-    """Apprise says why a send failed only in its log; this keeps the lines of one thread."""
+class _ThreadErrors(logging.Filter):
+    """Apprise says why a send failed only in its log; this keeps the warnings of one thread's send.
 
-    def __init__(self):
-        super().__init__(logging.WARNING)
+    It is a filter on Apprise's logger, so it also takes the URL's secrets out of every line that
+    thread logs before any handler (the worker's log included) sees it: a plugin may name its
+    token, as ntfy names the topic in "Failed to send ntfy notification to topic '…'".
+    """
+
+    def __init__(self, url: str):
+        super().__init__()
         self.thread = threading.get_ident()
+        self.url = url
         self.lines: list[str] = []
 
-    def emit(self, record: logging.LogRecord) -> None:
+    def filter(self, record: logging.LogRecord) -> bool:
         if record.thread == self.thread:
-            self.lines.append(record.getMessage())
+            record.msg, record.args = _without_secrets(record.getMessage(), self.url), ()
+            if record.levelno >= logging.WARNING:
+                self.lines.append(record.msg)
+        return True
 
 
 def _without_secrets(text: str, url: str) -> str:
@@ -276,19 +285,19 @@ class AppriseChannel:
     def _notify(url: str, title: str, body: str) -> tuple[bool, list[str]]:
         import apprise
 
-        handler = _ThreadErrors()
+        errors = _ThreadErrors(url)
         logger = logging.getLogger("apprise")
-        logger.addHandler(handler)
+        logger.addFilter(errors)
         try:
             notifier = apprise.Apprise()
             if not notifier.add(url):
                 return False, ["the Apprise URL can't be used"]
             accepted = notifier.notify(title=title, body=body, body_format=apprise.NotifyFormat.MARKDOWN)
-            return bool(accepted), handler.lines
+            return bool(accepted), errors.lines
         except Exception as exc:  # noqa: BLE001 - a plugin's bug is this channel's failure only
             return False, [f"internal error ({type(exc).__name__})"]
         finally:
-            logger.removeHandler(handler)
+            logger.removeFilter(errors)
 
 
 TRANSPORTS: dict[str, Transport] = {"webhook": Webhook(), "email": Email(), "apprise": AppriseChannel()}
