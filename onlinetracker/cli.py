@@ -237,7 +237,10 @@ COMMANDS = {
     "gateway": (cmd_gateway, "serve the agent-only API on COMS_PORT"),
     "agent": (cmd_agent, "run as a remote agent (SERVER_HOST, COMS_PORT, SHARED_SECRET)"),
     "worker": (cmd_worker, "run checks and alert deliveries from the queues (WORKER_CONCURRENCY at once)"),
-    "beat": (cmd_beat, "dispatch checks every 5 s and run periodic jobs; run exactly one"),
+    "beat": (
+        cmd_beat,
+        "dispatch checks every 5 s and run periodic jobs (one at a time: others wait for its lease)",
+    ),
     "flower": (
         cmd_flower,
         "Celery Flower: see what each worker and queue is doing (FLOWER_PORT, default 5555)",
