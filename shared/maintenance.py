@@ -219,3 +219,39 @@ def cached(session) -> list[Window]:
 
 def forget(session) -> None:
     session.info.pop(_CACHE_KEY, None)
+
+
+def remember(session, windows: list[Window]) -> None:
+    """Let :func:`cached` answer this session from ``windows`` (known to be current)."""
+    session.info[_CACHE_KEY] = windows
+
+
+# --- Shared by a process's recorders (PostgreSQL's one-statement recording) --------------------
+
+#: A value that changes whenever a window is added, edited or removed (PostgreSQL). The recording
+#: statement compares it with the one the process cached, so that a cached list is never used
+#: once it is out of date, without a query per result.
+FINGERPRINT_SQL = (
+    "SELECT count(*) || ':' || coalesce(sum(id), 0) || ':' || coalesce(max(updated_at)::text, '')"
+    " FROM maintenance_windows"
+)
+_shared: tuple[str | None, list[Window]] = (None, [])
+
+
+def shared_windows() -> tuple[str | None, list[Window]]:
+    """(fingerprint, windows) as this process last read them: (None, []) before the first read."""
+    return _shared
+
+
+def refresh_shared(session) -> tuple[str, list[Window]]:
+    """Read the windows and their fingerprint again, for every recorder of this process (and for
+    this session: :func:`cached` answers from them). The fingerprint is read first: a change in
+    between makes the next comparison fail, never pass with stale windows."""
+    global _shared
+    from sqlalchemy import text
+
+    fingerprint = session.execute(text(FINGERPRINT_SQL)).scalar_one()
+    windows = load(session)
+    _shared = (fingerprint, windows)
+    remember(session, windows)
+    return _shared

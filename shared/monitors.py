@@ -30,11 +30,14 @@ def stored_options(monitor: Monitor) -> dict:
 
 def check_options(monitor: Monitor, secret_key: bytes) -> dict:
     """What the check needs: the stored options with the basic-auth password decrypted."""
-    options = stored_options(monitor)
+    return _with_password(stored_options(monitor), monitor.secret_enc, secret_key)
+
+
+def _with_password(options: dict, secret_enc: str | None, secret_key: bytes) -> dict:
     auth = options.get("basic_auth")
     if auth is not None:
-        password = crypto.decrypt(secret_key, monitor.secret_enc) if monitor.secret_enc else None
-        options["basic_auth"] = {**auth, "password": password}
+        password = crypto.decrypt(secret_key, secret_enc) if secret_enc else None
+        options = {**options, "basic_auth": {**auth, "password": password}}
     return options
 
 
@@ -45,6 +48,48 @@ def check_spec(monitor: Monitor, defaults: Thresholds, secret_key: bytes = b"") 
         timeout_seconds=monitor.timeout_seconds,
         thresholds=resolve(overrides(monitor), defaults),
         options=check_options(monitor, secret_key),
+    )
+
+
+#: The columns :func:`check_message` reads: beat selects only these for the monitors it dispatches.
+MESSAGE_COLUMNS = (
+    Monitor.id,
+    Monitor.type,
+    Monitor.target,
+    Monitor.timeout_seconds,
+    *(getattr(Monitor, name) for name in THRESHOLD_FIELDS),
+    Monitor.options,
+    Monitor.secret_enc,
+    Monitor.confirm_checks,
+    Monitor.updated_at,
+)
+
+
+def check_message(row, defaults: Thresholds) -> dict:
+    """What a worker needs to check a monitor and record it, carried in the task (JSON): the spec
+    with thresholds resolved, the stored options, the basic-auth password still encrypted (no
+    secret in clear in the broker), ``confirm_checks``, and ``updated_at`` so that the recording
+    can tell whether the monitor changed since. ``row`` has :data:`MESSAGE_COLUMNS`."""
+    return {
+        "type": row.type,
+        "target": row.target,
+        "timeout_seconds": row.timeout_seconds,
+        "thresholds": resolve(overrides(row), defaults).as_dict(),
+        "options": json.loads(row.options) if row.options else {},
+        "secret_enc": row.secret_enc,
+        "confirm_checks": row.confirm_checks or 1,
+        "updated_at": row.updated_at.isoformat(),
+    }
+
+
+def spec_from_message(message: dict, secret_key: bytes) -> CheckSpec:
+    """The :class:`CheckSpec` of a :func:`check_message`, the password decrypted here."""
+    return CheckSpec(
+        type=message["type"],
+        target=message["target"],
+        timeout_seconds=message["timeout_seconds"],
+        thresholds=Thresholds(**message["thresholds"]),
+        options=_with_password(message["options"], message.get("secret_enc"), secret_key),
     )
 
 

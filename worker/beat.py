@@ -90,10 +90,14 @@ class DispatchScheduler(PersistentScheduler):
         self._waiting_for = holder
         return held
 
-    def _send(self, monitor_id: int, slot: float, countdown: float, expires: float) -> None:
+    def _send(
+        self, monitor_id: int, slot: float, countdown: float, expires: float, message: dict | None = None
+    ) -> None:
+        """One ``run_check``; with ``message`` (``dispatch.check_messages``) the worker reads no
+        monitor before checking. Re-sent checks go without: the worker reads the monitor."""
         self.app.send_task(
             "worker.run_check",
-            args=[monitor_id, slot],
+            args=[monitor_id, slot] if message is None else [monitor_id, slot, message],
             countdown=countdown,
             expires=from_epoch(expires),
             queue="checks",

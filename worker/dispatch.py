@@ -13,7 +13,8 @@ import time
 
 from sqlalchemy import select
 
-from shared import schedule
+from shared import monitors as monitor_rules
+from shared import schedule, settings_store
 from shared.models import CheckResult, Monitor, SchedulerState
 
 log = logging.getLogger(__name__)
@@ -39,10 +40,25 @@ def due_checks(monitors, start: float, end: float) -> list[tuple[int, float, int
     return due
 
 
+def check_messages(session, monitor_ids) -> dict[int, dict]:
+    """What each worker needs to check these monitors (``monitors.check_message``), read for the
+    window's due monitors only: the worker then reads no monitor before its check."""
+    defaults = settings_store.monitoring_defaults(session)
+    ids = sorted(monitor_ids)
+    messages = {}
+    for chunk in range(0, len(ids), 5000):
+        rows = session.execute(
+            select(*monitor_rules.MESSAGE_COLUMNS).where(Monitor.id.in_(ids[chunk : chunk + 5000]))
+        )
+        messages.update((row.id, monitor_rules.check_message(row, defaults)) for row in rows)
+    return messages
+
+
 def dispatch_once(session, send, now: float | None = None) -> int:
     """Enqueue the checks of the next window and move the watermark; returns how many were sent.
 
-    ``send(monitor_id, slot, countdown, expires)`` enqueues one check.
+    ``send(monitor_id, slot, countdown, expires, message)`` enqueues one check, ``message`` being
+    what the check needs (see :func:`check_messages`).
     """
     now = time.time() if now is None else now
     state = session.get(SchedulerState, WATERMARK, with_for_update=True)
@@ -55,12 +71,14 @@ def dispatch_once(session, send, now: float | None = None) -> int:
         )
     ).all()
     due = due_checks(monitors, start, end)
+    messages = check_messages(session, {monitor_id for monitor_id, _, _ in due})
     for monitor_id, slot, interval in due:
         send(
             monitor_id,
             slot,
             max(0.0, slot - now),
             schedule.check_expiry(slot, interval, EXPIRY_GRACE_SECONDS),
+            messages.get(monitor_id),  # None: deleted meanwhile (the worker reads it)
         )
     if state is None or start > state.value:
         since = session.get(SchedulerState, DISPATCH_SINCE)

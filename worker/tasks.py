@@ -6,8 +6,10 @@ import logging
 import threading
 import time
 from datetime import datetime, timedelta
+from typing import NamedTuple
 
 from celery.signals import worker_shutting_down
+from sqlalchemy.exc import IntegrityError
 
 from shared import alert_hook, recording, retention
 from shared import monitors as monitor_rules
@@ -68,9 +70,27 @@ def _deadline(request, slot: float) -> float:
     return slot + 90.0
 
 
+class Checked(NamedTuple):
+    """The monitor as its check saw it: what recording needs, and its ``updated_at`` then."""
+
+    id: int
+    confirm_checks: int
+    updated_at: datetime
+
+
+#: A monitor edited again and again while its check runs is read (and checked) this many times.
+MAX_READS = 3
+
+
 @app.task(name="worker.run_check", ignore_result=True, bind=True)
-def run_check(self, monitor_id: int, slot: float) -> None:
+def run_check(self, monitor_id: int, slot: float, message: dict | None = None) -> None:
     """Check one monitor for one slot and record it (once, whatever the redeliveries).
+
+    ``message`` (``monitors.check_message``, sent by beat) carries what the check needs, so the
+    monitor is not read before it; without one (a re-sent check, a task from before an upgrade) it
+    is read. Either way the result is recorded only if the monitor is unchanged since: edited
+    meanwhile, it is read again and checked again unless its check is the same; deleted, paused,
+    moved to an agent or made a heartbeat, nothing is recorded.
 
     The result is recorded at the time the check ran (``checked_at``), its slot kept in the uid for
     idempotency; a check that can't start before its expiry is dropped by Celery, never run late
@@ -79,6 +99,7 @@ def run_check(self, monitor_id: int, slot: float) -> None:
     sessions = context.sessions()
     deadline = _deadline(self.request, slot)
     label = f"monitor {monitor_id} slot {slot:.3f}"
+    secret_key = context.config().secret_key
 
     def load():
         with sessions() as session:
@@ -87,38 +108,69 @@ def run_check(self, monitor_id: int, slot: float) -> None:
                 return None  # deleted, paused or moved to an agent since it was dispatched
             if monitor.type == "heartbeat":
                 return None  # turned into a heartbeat since: those are judged by beat, not checked
-            return monitor_rules.check_spec(
-                monitor, context.monitoring_defaults(session), context.config().secret_key
-            )
+            spec = monitor_rules.check_spec(monitor, context.monitoring_defaults(session), secret_key)
+            return spec, Checked(monitor.id, monitor.confirm_checks or 1, monitor.updated_at)
 
-    try:
-        spec = with_database(load, deadline, f"{label}: reading the monitor")
-    except DatabaseGone:
-        return
-    if spec is None:
-        return
-    started = utcnow()
-    t0 = time.perf_counter()
-    outcome = run_one_check(spec)
-    log.debug("%s: %s in %.0f ms", label, outcome.status, (time.perf_counter() - t0) * 1000)
-
-    def write():
+    def write(checked: Checked, started: datetime, outcome) -> list[int]:
         with sessions() as session:
-            monitor = session.get(Monitor, monitor_id)
-            if monitor is None:
-                return []
-            _, transition = recording.record(
-                session, monitor, server_uid(monitor_id, slot), started, outcome, slot_at=from_epoch(slot)
-            )
-            event_ids = alert_hook.write_events(session, [(monitor, transition)] if transition else [])
+            try:
+                _, transition = recording.record(
+                    session,
+                    checked,
+                    server_uid(monitor_id, slot),
+                    started,
+                    outcome,
+                    slot_at=from_epoch(slot),
+                    unchanged_since=checked.updated_at,
+                )
+            except IntegrityError:
+                raise recording.MonitorChanged() from None  # deleted while recording
+            event_ids = []
+            if transition is not None:  # rare: the alert rules need the whole monitor
+                monitor = session.get(Monitor, monitor_id)
+                event_ids = alert_hook.write_events(session, [(monitor, transition)])
             session.commit()
             return event_ids
 
-    try:
-        event_ids = with_database(write, max(deadline, time.time() + 5), f"{label}: recording the result")
-    except DatabaseGone:
+    if message is not None:
+        spec = monitor_rules.spec_from_message(message, secret_key)
+        checked = Checked(
+            monitor_id, message["confirm_checks"], datetime.fromisoformat(message["updated_at"])
+        )
+    else:
+        spec, checked = None, None
+    outcome = None
+    for _ in range(MAX_READS):
+        if checked is None:
+            try:
+                loaded = with_database(load, deadline, f"{label}: reading the monitor")
+            except DatabaseGone:
+                return
+            if loaded is None:
+                return
+            fresh, checked = loaded
+            if outcome is not None and (fresh != spec or fresh.options != spec.options):
+                outcome = None  # edited in a way that changes the check: check it again
+            spec = fresh
+        if outcome is None:
+            started = utcnow()
+            t0 = time.perf_counter()
+            outcome = run_one_check(spec)
+            log.debug("%s: %s in %.0f ms", label, outcome.status, (time.perf_counter() - t0) * 1000)
+        try:
+            event_ids = with_database(
+                lambda: write(checked, started, outcome),  # noqa: B023 (called at once)
+                max(deadline, time.time() + 5),
+                f"{label}: recording the result",
+            )
+        except DatabaseGone:
+            return
+        except recording.MonitorChanged:
+            checked = None  # read it again
+            continue
+        alert_queue.enqueue(event_ids)
         return
-    alert_queue.enqueue(event_ids)
+    log.warning("%s: not recorded, the monitor kept changing while it was checked", label)
 
 
 @app.task(name="worker.purge_old_data", ignore_result=True)
