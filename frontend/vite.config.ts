@@ -14,5 +14,8 @@ export default defineConfig({
     globals: true,
     setupFiles: ["./tests/setup.ts"],
     include: ["tests/**/*.test.{ts,tsx}"],
+    // The longest form tests click through many steps in jsdom; on a busy 2-core machine they
+    // passed 5 s (the default) without anything being wrong.
+    testTimeout: 20_000,
   },
 });
