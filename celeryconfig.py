@@ -75,8 +75,10 @@ worker_concurrency = _cfg.worker_concurrency
 # Celery's threads pool with a bounded stop (worker/runner.py).
 worker_pool = "worker.runner:ThreadPool"
 worker_hijack_root_logger = False
-# Flower's task view: the workers' events (received, started, succeeded).
-worker_send_task_events = True
+# The workers' task events (received, started, succeeded: three Redis publishes per check) are off
+# until someone looks: Flower turns them on in every worker while it runs (its --enable_events,
+# on by default), and they stay on until the worker restarts.
+worker_send_task_events = False
 # No "task-sent" event from beat: it was a second Redis round trip per check dispatched, a third
 # of beat's time at 10,000 monitors (README, "Benchmarks"); Flower lists each task from its receipt.
 task_send_sent_event = False

@@ -98,6 +98,9 @@ class DispatchScheduler(PersistentScheduler):
         self.app.send_task(
             "worker.run_check",
             args=[monitor_id, slot] if message is None else [monitor_id, slot, message],
+            # What logs and Flower show: the ids, not the message (it holds the encrypted password,
+            # and Celery's repr of it was 7 % of beat's time at 20,000 monitors).
+            argsrepr=f"({monitor_id}, {slot})",
             countdown=countdown,
             expires=from_epoch(expires),
             queue="checks",
