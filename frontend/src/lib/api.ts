@@ -35,6 +35,7 @@ import type {
   UserChange,
 } from "./types";
 import type { Channel, ChannelInput, ChannelTestResult } from "./types";
+import type { ListFilter, OverviewPage } from "./types";
 
 export class ApiError extends Error {
   status: number;
@@ -229,7 +230,23 @@ export const api = {
   testChannel: (input: ChannelInput) => request<ChannelTestResult>("POST", "/api/channels/test", input),
   /** Through a saved channel, with the form's unsaved edits when given (a masked URL keeps the secret). */
   testSavedChannel: (id: number, input?: ChannelInput) => request<ChannelTestResult>("POST", `/api/channels/${id}/test`, input),
+
+  // The dashboard at 10,000 monitors (issue 15)
+  /** ``limit`` monitors from ``offset`` of those matching the filter, with every monitor's counts. */
+  overviewPage: (filter: ListFilter, offset: number, limit: number, signal?: AbortSignal) =>
+    request<OverviewPage>("GET", `/api/status/overview?${overviewQuery(filter, offset, limit)}`, undefined, signal),
 };
+
+/** The overview's query string for one page of the list: q and status only when they filter. */
+export function overviewQuery(filter: ListFilter, offset: number, limit: number): string {
+  const params = new URLSearchParams();
+  const q = filter.q.trim();
+  if (q) params.set("q", q);
+  if (filter.status !== "all") params.set("status", filter.status);
+  params.set("limit", String(limit));
+  params.set("offset", String(offset));
+  return params.toString();
+}
 
 /** Per-field messages of one section, with the "<section>." prefix taken off. */
 export function fieldsOf(err: unknown, prefix = ""): Record<string, string> {

@@ -3,7 +3,7 @@
 export interface DashboardMetrics {
   overviewMs?: number;
   firstBarsMs?: number;
-  allBarsMs?: number;
+  overviewRequests?: number;
   lastRefreshMs?: number;
   monitors?: number;
   historyRequests?: number;

@@ -524,3 +524,27 @@ export interface MonitorNotifications {
   /** Alert only after this many consecutive failing checks (1–20). */
   confirm_checks: number;
 }
+
+// --- The dashboard at 10,000 monitors (issue 15): the overview filtered and paged on the server ---
+
+/** What the list filters by: a status, or "paused" (monitors turned off). */
+export type ListStatus = Status | "paused";
+
+/** The dashboard list's filter, sent to the server as ``q`` and ``status``. */
+export interface ListFilter {
+  q: string;
+  status: ListStatus | "all";
+}
+
+/** GET /api/status/overview with q, status, limit or offset: a page of the matching monitors. */
+export interface OverviewPage extends Overview {
+  /** Monitors turned off (their status reads as it was, usually unknown). */
+  paused?: number;
+  /** Monitors matching q and status: the length of the list this page is part of. */
+  matched: number;
+  offset: number;
+  limit: number | null;
+}
+
+/** An overview page's counts without its monitors. */
+export type OverviewSummary = Omit<OverviewPage, "monitors">;

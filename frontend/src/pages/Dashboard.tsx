@@ -1,138 +1,128 @@
-import { memo, startTransition, useCallback, useEffect, useMemo, useRef, useState } from "react";
+import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { Link } from "react-router";
 import { useFlash } from "../lib/useFlash";
 import { api, messageOf } from "../lib/api";
-import type { BatchHistory, CheckStatus, Overview, OverviewMonitor, Status } from "../lib/types";
-import { BUCKETS_72H, chunk, fromColumns, merge, uptimeOf, type Series } from "../lib/series";
-import { STALE_EXPLANATION, STATUS_LABEL, TYPE_LABEL, formatInterval, formatLatency, formatPercent, formatTime, timeAgo } from "../lib/format";
+import type { CheckStatus, ListFilter, OverviewMonitor, Status } from "../lib/types";
+import { STALE_EXPLANATION, STATUS_LABEL, formatTime } from "../lib/format";
 import { usePolling } from "../lib/usePolling";
 import { metrics } from "../lib/metrics";
-import { HistoryBar, incidents } from "../components/HistoryBar";
-import { StatusBadge, StatusIcon } from "../components/StatusBadge";
+import { idsInRange, rowAt } from "../lib/monitorWindow";
+import { useMonitorPages } from "../lib/useMonitorPages";
+import { useBars } from "../lib/useBars";
+import { MonitorList } from "../components/MonitorList";
+import { StatusIcon } from "../components/StatusBadge";
 import { Notice } from "../components/Notice";
 import { useCanEdit } from "../lib/auth";
 
+export { targetText } from "../components/MonitorList";
+
 export const REFRESH_MS = 15_000;
-/**
- * With few monitors the bars come in one request. With many, the rows on screen come first in a
- * small request of their own (drawn at once), then every monitor's bars in one more.
- */
-const FIRST_ROWS = 40;
-const FEW = 100;
-/** Monitors added after the first load are asked for by id, a bounded number per URL. */
-const IDS_PER_REQUEST = 300;
+/** The search goes to the server once typing pauses this long. */
+const SEARCH_DELAY_MS = 250;
+/** While the list scrolls, its rows and bars are asked for once it has rested this long. */
+const SETTLE_MS = 60;
 
 const FILTERS: (Status | "all")[] = ["all", "ok", "degraded", "down", "stale", "maintenance", "unknown"];
 
+/**
+ * Counts by status, the filters, and the monitors matching them as a windowed list: the server
+ * filters and pages the list (``useMonitorPages``); only the rows on screen are rendered
+ * (``MonitorList``) and only their bars fetched, kept by monitor so scrolling back asks for nothing
+ * (``useBars``). Every REFRESH_MS the rows and bars on screen are refreshed, nothing else.
+ */
 export function Dashboard() {
-  // Agent names come from the agents list, which only admins may read; viewers see "agent 5".
+  // Agent names come from the agents list, which only admins may read; viewers get the overview's.
   const canEdit = useCanEdit();
-  const [overview, setOverview] = useState<Overview | null>(null);
   const [agentNames, setAgentNames] = useState<Map<number, string>>(new Map());
-  const [series, setSeries] = useState<Map<number, Series>>(new Map());
   const [error, setError] = useState<string | null>(null);
   const [updatedAt, setUpdatedAt] = useState<number | null>(null);
-  const [filter, setFilter] = useState<Status | "all">("all");
+  const [status, setStatus] = useState<Status | "all">("all");
   const [query, setQuery] = useState("");
+  const [search, setSearch] = useState("");
   const flash = useFlash();
-  const seriesRef = useRef(series);
-  seriesRef.current = series;
-  const inFlight = useRef(new Set<number>());
-  // The first rows render at once, the rest in an interruptible transition: the screen's bars
-  // don't wait for 1,000 rows of DOM.
-  const [rowLimit, setRowLimit] = useState(FIRST_ROWS);
+  useEffect(() => {
+    const timer = window.setTimeout(() => setSearch(query), SEARCH_DELAY_MS);
+    return () => window.clearTimeout(timer);
+  }, [query]);
+  const filter = useMemo<ListFilter>(() => ({ q: search, status }), [search, status]);
+  const onError = useCallback((err: unknown) => setError(messageOf(err)), []);
+  const list = useMonitorPages(filter, onError);
+  const bars = useBars();
+  const summary = list.summary;
 
-  const apply = useCallback((data: BatchHistory) => {
-    const m = metrics();
-    m.historyRequests = (m.historyRequests ?? 0) + 1;
-    if (!data.starts.length) return;
-    const first = Date.parse(data.starts[0]);
-    setSeries((prev) => {
-      const copy = new Map(prev);
-      for (const [id, columns] of Object.entries(data.monitors)) copy.set(Number(id), fromColumns(first, columns, BUCKETS_72H));
-      return copy;
+  // The rows rendered, reported by the list; read by the refresh too.
+  const [range, setRange] = useState<[number, number]>([0, -1]);
+  const rangeRef = useRef(range);
+  rangeRef.current = range;
+  const pagesRef = useRef(list.pages);
+  pagesRef.current = list.pages;
+  const movedAt = useRef<number | null>(null);
+  const onRange = useCallback((first: number, last: number) => {
+    setRange((prev) => {
+      if (prev[0] === first && prev[1] === last) return prev;
+      // The first window is fetched at once; later ones once scrolling rests.
+      if (prev[1] >= prev[0]) movedAt.current = performance.now();
+      return [first, last];
     });
   }, []);
 
-  /** 72 hours of bars: for every monitor (``ids`` in screen order), or only for the given ones. */
-  const loadHistory = useCallback(
-    async (ids: number[], everyMonitor: boolean) => {
-      const wanted = ids.filter((id) => !inFlight.current.has(id));
-      wanted.forEach((id) => inFlight.current.add(id));
-      try {
-        if (everyMonitor) {
-          // One after the other: sent together they share the server's cores and the screenful
-          // would land later. The remaining rows render while the server builds the big answer.
-          if (wanted.length > FEW) {
-            apply(await api.history(72, wanted.slice(0, FIRST_ROWS)));
-            const all = api.history(72);
-            startTransition(() => setRowLimit(Infinity));
-            apply(await all);
-          } else {
-            apply(await api.history(72));
-          }
-        } else {
-          for (const group of chunk(wanted, IDS_PER_REQUEST)) apply(await api.history(72, group));
-        }
-      } finally {
-        wanted.forEach((id) => inFlight.current.delete(id));
-      }
-    },
-    [apply],
-  );
+  // The window's missing rows, then its rows' missing bars.
+  const { ensure, pages } = list;
+  const { load } = bars;
+  useEffect(() => {
+    const [first, last] = range;
+    if (last < first) return;
+    const run = () => {
+      ensure(first, last);
+      const ids = idsInRange(pages, first, last);
+      if (ids.length) load(ids).catch(onError);
+    };
+    const wait = movedAt.current === null ? 0 : SETTLE_MS - (performance.now() - movedAt.current);
+    if (wait <= 0) return run();
+    const timer = window.setTimeout(run, wait);
+    return () => window.clearTimeout(timer);
+  }, [range, pages, ensure, load, onError]);
 
   const loadAgents = useCallback(async () => {
     if (!canEdit) return;
     const agents = await api.agents();
     setAgentNames(new Map(agents.map((a) => [a.id, a.name || a.uuid.slice(0, 8)])));
   }, [canEdit]);
-
-  // First load: the overview draws every row at once, the bars follow.
   useEffect(() => {
-    let cancelled = false;
-    (async () => {
-      try {
-        const ov = await api.overview();
-        if (cancelled) return;
-        metrics().overviewMs = Math.round(performance.now());
-        metrics().monitors = ov.total;
-        setOverview(ov);
-        setUpdatedAt(Date.now());
-        if (ov.total <= FEW) setRowLimit(Infinity);
-        void loadAgents().catch(() => undefined);
-        await loadHistory(
-          ov.monitors.map((m) => m.id),
-          true,
-        );
-      } catch (err) {
-        if (!cancelled) setError(messageOf(err));
-      } finally {
-        startTransition(() => setRowLimit(Infinity));
-      }
-    })();
-    return () => {
-      cancelled = true;
-    };
-  }, [loadHistory, loadAgents]);
+    void loadAgents().catch(() => undefined);
+  }, [loadAgents]);
 
-  // Refresh: the overview and only the last hour of bars, folded into what is on screen.
+  // First rows: when they were drawn.
+  const loaded = summary !== null;
+  useEffect(() => {
+    if (!loaded) return;
+    setUpdatedAt((at) => at ?? Date.now());
+    const m = metrics();
+    requestAnimationFrame(() => {
+      m.overviewMs ??= Math.round(performance.now());
+    });
+  }, [loaded]);
+  useEffect(() => {
+    if (summary) metrics().monitors = summary.total;
+  }, [summary]);
+
+  // The rows on screen with all their bars: when that was first drawn.
+  useEffect(() => {
+    const ids = idsInRange(list.pages, range[0], range[1]);
+    if (!ids.length || !ids.every((id) => bars.series.has(id)) || metrics().firstBarsMs !== undefined) return;
+    requestAnimationFrame(() => {
+      metrics().firstBarsMs ??= Math.round(performance.now());
+    });
+  }, [bars.series, list.pages, range]);
+
+  // Refresh: the rows on screen (with every monitor's counts) and their bars, nothing off screen.
+  const refreshRows = list.refresh;
+  const refreshBars = bars.refresh;
   const refresh = useCallback(async () => {
     const started = performance.now();
     try {
-      const [ov, recent] = await Promise.all([api.overview(), api.history(1)]);
-      setOverview(ov);
-      const first = recent.starts.length ? Date.parse(recent.starts[0]) : 0;
-      setSeries((prev) => {
-        const next = new Map<number, Series>();
-        for (const m of ov.monitors) {
-          const old = prev.get(m.id);
-          const columns = recent.monitors[String(m.id)];
-          if (old) next.set(m.id, columns && first ? merge(old, first, columns) : old);
-        }
-        return next;
-      });
-      const missing = ov.monitors.filter((m) => !seriesRef.current.has(m.id)).map((m) => m.id);
-      if (missing.length) void loadHistory(missing, false);
+      const [first, last] = rangeRef.current;
+      await Promise.all([refreshRows(first, last), refreshBars(idsInRange(pagesRef.current, first, last))]);
       void loadAgents().catch(() => undefined);
       setError(null);
       setUpdatedAt(Date.now());
@@ -142,33 +132,15 @@ export function Dashboard() {
     } catch (err) {
       setError(messageOf(err));
     }
-  }, [loadHistory, loadAgents]);
-  usePolling(refresh, REFRESH_MS, overview !== null);
+  }, [refreshRows, refreshBars, loadAgents]);
+  usePolling(refresh, REFRESH_MS, loaded);
 
-  // Record when bars were first drawn and when all of them were (after the browser painted).
-  useEffect(() => {
-    if (!overview || !series.size) return;
-    const m = metrics();
-    const all = overview.monitors.every((mon) => series.has(mon.id));
-    if (m.firstBarsMs === undefined || (all && m.allBarsMs === undefined)) {
-      requestAnimationFrame(() => {
-        const now = Math.round(performance.now());
-        m.firstBarsMs ??= now;
-        if (all) m.allBarsMs ??= now;
-      });
-    }
-  }, [overview, series]);
-
-  const visible = useMemo(() => {
-    if (!overview) return [];
-    const q = query.trim().toLowerCase();
-    return overview.monitors.filter((m) => {
-      if (filter !== "all" && m.status !== filter) return false;
-      if (!q) return true;
-      const agent = m.agent_id ? (agentNames.get(m.agent_id) ?? "") : "server";
-      return `${m.name} ${targetText(m)} ${m.type} ${TYPE_LABEL[m.type] ?? ""} ${agent}`.toLowerCase().includes(q);
-    });
-  }, [overview, filter, query, agentNames]);
+  const rowOf = useCallback((index: number) => rowAt(list.pages, index), [list.pages]);
+  const agentOf = useCallback(
+    (m: OverviewMonitor) => (m.agent_id ? (agentNames.get(m.agent_id) ?? m.agent_name ?? `agent ${m.agent_id}`) : "Server"),
+    [agentNames],
+  );
+  const overview = summary;
 
   if (!overview) {
     return (
@@ -198,8 +170,8 @@ export function Dashboard() {
             </strong>{" "}
             {STALE_EXPLANATION}
           </span>
-          {filter !== "stale" && (
-            <button type="button" className="button subtle small" onClick={() => setFilter("stale")}>
+          {status !== "stale" && (
+            <button type="button" className="button subtle small" onClick={() => setStatus("stale")}>
               Show {overview.stale === 1 ? "it" : "them"}
             </button>
           )}
@@ -215,8 +187,8 @@ export function Dashboard() {
               type="button"
               className={`count-card c-${key}`}
               title={key === "stale" ? STALE_EXPLANATION : undefined}
-              aria-pressed={filter === key}
-              onClick={() => setFilter(filter === key && key !== "all" ? "all" : key)}
+              aria-pressed={status === key}
+              onClick={() => setStatus(status === key && key !== "all" ? "all" : key)}
               data-testid={`count-${key}`}
             >
               <span className="count-label">
@@ -253,24 +225,14 @@ export function Dashboard() {
             <Legend />
           </div>
           <p className="visually-hidden" role="status">
-            {visible.length} of {overview.total} monitors shown
+            {overview.matched} of {overview.total} monitors shown
           </p>
-          <ul className="monitor-list" aria-label="Monitors">
-            {visible.slice(0, rowLimit).map((m) => (
-              <MonitorRow key={m.id} monitor={m} series={series.get(m.id)} agent={m.agent_id ? (agentNames.get(m.agent_id) ?? `agent ${m.agent_id}`) : "Server"} />
-            ))}
-          </ul>
-          {visible.length === 0 && <p className="muted">No monitor matches.</p>}
+          <MonitorList count={overview.matched} rowAt={rowOf} series={bars.series} agentOf={agentOf} onRange={onRange} />
+          {overview.matched === 0 && !list.stale && <p className="muted">No monitor matches.</p>}
         </>
       )}
     </section>
   );
-}
-
-/** What the target column says: the target, or for a heartbeat (no target: the job pushes) "push" and its period when known. */
-export function targetText(m: OverviewMonitor): string {
-  if (m.type !== "heartbeat") return m.target;
-  return m.interval_seconds ? `push · every ${formatInterval(m.interval_seconds)}` : "push";
 }
 
 function Legend() {
@@ -286,48 +248,3 @@ function Legend() {
     </ul>
   );
 }
-
-interface RowProps {
-  monitor: OverviewMonitor;
-  series: Series | undefined;
-  agent: string;
-}
-
-const MonitorRow = memo(function MonitorRow({ monitor: m, series, agent }: RowProps) {
-  const uptime = series ? uptimeOf(series) : null;
-  return (
-    <li className={`monitor-row s-${m.status}`} data-monitor-id={m.id}>
-      <div className="row-head">
-        <StatusBadge status={m.status} />
-        <div className="row-title">
-          <Link to={`/monitors/${m.id}`} className="monitor-name">
-            {m.name}
-          </Link>
-          <span className="row-meta">
-            <span className="type-tag">{TYPE_LABEL[m.type] ?? m.type}</span>
-            {m.enabled === false && <span className="tag-paused">Paused</span>}
-            <span className={`target${m.type === "heartbeat" ? " push" : ""}`} title={m.type === "heartbeat" ? "The job calls this monitor's push URL" : m.target}>
-              {targetText(m)}
-            </span>
-            <span className="agent">
-              <span className="visually-hidden">checked from </span>
-              {agent}
-            </span>
-          </span>
-        </div>
-        <div className="row-figures">
-          <span className="latency" title={m.last_checked_at ? `last check ${timeAgo(m.last_checked_at)}` : "never checked"}>
-            {formatLatency(m.last_latency_ms)}
-          </span>
-          <span className="uptime">{series ? `${formatPercent(uptime)} uptime` : " "}</span>
-        </div>
-      </div>
-      <HistoryBar series={series} label={m.name} />
-      <div className="bar-axis" aria-hidden="true">
-        <span>72 h ago</span>
-        <span>{series ? incidents(series) : ""}</span>
-        <span>now</span>
-      </div>
-    </li>
-  );
-});
