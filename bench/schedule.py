@@ -2,10 +2,12 @@
 
     python -m bench.schedule --monitors 2000 --duration 180 --workers 1 --target-delay-ms 0
     python -m bench.schedule --monitors 2000 --mix http=60,tcp=20,dns=10,ping=10
+    python -m bench.schedule --monitors 1000 --embedded
 
 ``--mix`` splits the monitors by type (percentages): HTTP and TCP checks go to the loopback HTTP
 target, DNS checks ask a DNS server of the benchmark's own on a loopback UDP port, pings go to
-127.0.0.1.
+127.0.0.1. ``--embedded`` runs the same on the embedded default (``onlinetracker run`` with nothing
+configured): a SQLite file and the filesystem broker in a temporary DATA_DIR.
 
 A loopback HTTP target answers each check after ``--target-delay-ms``; the real ``onlinetracker beat``
 and ``--workers`` real ``onlinetracker worker`` processes run on PostgreSQL + Redis. Prints one JSON
@@ -24,6 +26,7 @@ import tempfile
 import threading
 import time
 from collections import Counter
+from contextlib import contextmanager
 from datetime import UTC, datetime
 
 import redis
@@ -31,7 +34,7 @@ from sqlalchemy import insert, select, text
 
 from bench.common import cpu_seconds, percentile, rss_mb, scratch_database
 from shared import schedule
-from shared.db import make_engine, session_factory
+from shared.db import make_engine, migrate, session_factory
 from shared.models import CheckResult, Monitor
 from tests.peers.dns_server import DnsPeer
 from tests.peers.http_server import HttpPeer
@@ -98,6 +101,21 @@ class ConnectionPeak(threading.Thread):
         self.join(timeout=10)
 
 
+@contextmanager
+def stores(embedded: bool, data_dir: str):
+    """(database URL, Redis URL): a scratch PostgreSQL database and Redis, or (``embedded``) the
+    migrated SQLite file in DATA_DIR and no Redis, as ``onlinetracker run`` with nothing configured."""
+    if not embedded:
+        with scratch_database("ot_bench_sched") as urls:
+            yield urls
+        return
+    url = f"sqlite:///{data_dir}/onlinetracker.db"
+    engine = make_engine(url)
+    migrate(engine)
+    engine.dispose()
+    yield url, None
+
+
 def main(argv=None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--monitors", type=int, default=2000)
@@ -108,13 +126,16 @@ def main(argv=None) -> dict:
     parser.add_argument(
         "--mix", type=parse_mix, default={"http": 100}, help="e.g. http=60,tcp=20,dns=10,ping=10"
     )
+    parser.add_argument(
+        "--embedded", action="store_true", help="SQLite + the filesystem broker instead of PostgreSQL + Redis"
+    )
     args = parser.parse_args(argv)
 
     with (
-        scratch_database("ot_bench_sched") as (db_url, redis_url),
+        tempfile.TemporaryDirectory(prefix="ot-bench-") as tmp,
+        stores(args.embedded, tmp) as (db_url, redis_url),
         HttpPeer() as peer,
         DnsPeer() as dns_peer,
-        tempfile.TemporaryDirectory(prefix="ot-bench-") as tmp,
     ):
         peer.set(status=200, delay=args.target_delay_ms / 1000)
         dns_peer.add("bench.test", "A", "192.0.2.1")
@@ -128,8 +149,9 @@ def main(argv=None) -> dict:
             },
         }
         kinds = monitor_types(args.mix, args.monitors)
-        redis_url = redis_url.rsplit("/", 1)[0] + "/14"
-        redis.Redis.from_url(redis_url).flushdb()
+        if redis_url:
+            redis_url = redis_url.rsplit("/", 1)[0] + "/14"
+            redis.Redis.from_url(redis_url).flushdb()
         engine = make_engine(db_url)
         with session_factory(engine)() as session:
             session.execute(
@@ -147,10 +169,11 @@ def main(argv=None) -> dict:
                 ],
             )
             session.commit()
+        # Embedded: no DATABASE_URL and no REDIS_URL, so the processes find both in DATA_DIR themselves.
+        unset = ("DATABASE_URL", "REDIS_URL", "CELERY_BROKER_URL") if args.embedded else ()
         env = {
-            **os.environ,
-            "DATABASE_URL": db_url,
-            "REDIS_URL": redis_url,
+            **{k: v for k, v in os.environ.items() if k not in unset},
+            **({} if args.embedded else {"DATABASE_URL": db_url, "REDIS_URL": redis_url}),
             "DATA_DIR": tmp,
             "WORKER_CONCURRENCY": str(args.concurrency),
             "LOG_LEVEL": "WARNING",
@@ -159,7 +182,8 @@ def main(argv=None) -> dict:
         log = open(os.path.join(tmp, "procs.log"), "wb")  # noqa: SIM115
         engine.dispose()  # the bench's own connection is not one the processes needed
         connections = ConnectionPeak(engine)
-        connections.start()
+        if not args.embedded:  # SQLite has no connections to count
+            connections.start()
         workers = [
             subprocess.Popen([*cmd, "worker"], env=env, stdout=log, stderr=subprocess.STDOUT)
             for _ in range(args.workers)
@@ -177,7 +201,8 @@ def main(argv=None) -> dict:
         t_end = time.time()
         cpu_end = sum(cpu_seconds(w.pid) for w in workers)
         time.sleep(12)  # let checks of the last slots finish and be recorded
-        connections.stop()
+        if not args.embedded:
+            connections.stop()
         for proc in [beat, *workers]:
             proc.terminate()
         for proc in [beat, *workers]:
@@ -205,6 +230,7 @@ def main(argv=None) -> dict:
     statuses = Counter(r.status for r in rows)
     result = {
         "monitors": args.monitors,
+        "stores": "SQLite + filesystem broker" if args.embedded else "PostgreSQL + Redis",
         "mix": dict(by_type),
         "statuses": dict(statuses),
         "workers": args.workers,
@@ -227,8 +253,8 @@ def main(argv=None) -> dict:
         "worker_rss_mb": round(statistics.median(rss_samples), 1) if rss_samples else None,
         # Sampled every second from the workers' start to the end: the bench database's own
         # connections (beat, workers), and the whole server's (other users' too).
-        "pg_connections_peak": connections.peak,
-        "pg_connections_peak_server": connections.peak_all,
+        "pg_connections_peak": None if args.embedded else connections.peak,
+        "pg_connections_peak_server": None if args.embedded else connections.peak_all,
     }
     print(json.dumps(result))
     return result

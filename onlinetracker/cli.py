@@ -198,6 +198,9 @@ def cmd_migrate_data(config: config_mod.Config, args) -> int:
     except data_copy.CopyFailed as exc:
         print(f"onlinetracker: migrate-data: {exc}", file=sys.stderr)
         return 1
+    except KeyboardInterrupt:
+        print("onlinetracker: migrate-data interrupted: no rows were kept in the target", file=sys.stderr)
+        return 1
     finally:
         source.dispose()
         target.dispose()

@@ -250,6 +250,11 @@ def copy_data(
     :class:`CopyRefused` before writing anything, :class:`CopyFailed` after rolling back."""
     if batch_size < 1:
         raise CopyRefused(f"the batch size must be at least 1, got {batch_size}")
+    if source.url == target.url:
+        raise CopyRefused(
+            f"the source and the target are the same database ({_label(target)}): run migrate-data with the "
+            "embedded install's settings (DATABASE_URL unset), or name the source with --from"
+        )
     revision = _check_source(source)
     _prepare_target(target, revision)
     tables = Base.metadata.sorted_tables

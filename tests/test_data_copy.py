@@ -234,3 +234,9 @@ def test_cli_refuses_a_batch_size_below_one_before_writing(embedded, empty_pg):
     done = _run(["migrate-data", "--to", empty_pg, "--batch-size", "0"], embedded)
     assert done.returncode == 2 and "at least 1" in done.stderr and "Traceback" not in done.stderr
     assert _schema_is_empty(make_engine(empty_pg))
+
+
+def test_cli_refuses_to_copy_a_database_into_itself(embedded, empty_pg):
+    done = _run(["migrate-data", "--to", empty_pg.replace("+psycopg2", "")], embedded, DATABASE_URL=empty_pg)
+    assert done.returncode == 2 and "the same database" in done.stderr and "Traceback" not in done.stderr
+    assert _schema_is_empty(make_engine(empty_pg))
