@@ -30,7 +30,9 @@ _cfg = _config.load()
 
 broker_url = _cfg.broker_url
 if _cfg.embedded:
-    # The embedded default: kombu's filesystem transport, a folder of message files in DATA_DIR.
+    # The embedded default: kombu's filesystem transport, a folder of message files in DATA_DIR
+    # (written whole: worker/embedded_broker.py).
+    broker_transport = "worker.embedded_broker:Transport"
     _folder = _cfg.data_dir / "broker"
     _control = _cfg.data_dir / "broker-control"
     for _path in (_folder, _control):
