@@ -90,6 +90,16 @@ def db_url(pg_url):
 
 
 @pytest.fixture
+def empty_pg(_services):
+    """A new PostgreSQL database with nothing in it, not even the schema; dropped afterwards."""
+    admin = _services[0]
+    name = f"ot_empty_{os.getpid()}_{uuid.uuid4().hex[:8]}"
+    url = services.create_database(admin, name).replace("postgresql://", "postgresql+psycopg2://")
+    yield url
+    services.drop_database(admin, name)
+
+
+@pytest.fixture
 def sessions(db_url):
     """A session factory on the test's PostgreSQL database, for tests that work below the API."""
     engine = make_engine(db_url)

@@ -8,7 +8,6 @@ the pending delivery is still sent (once), and what was sent is not sent again.
 from __future__ import annotations
 
 import json
-import uuid
 from datetime import timedelta
 
 import pytest
@@ -18,7 +17,6 @@ from sqlalchemy import select, text
 from shared import channels, crypto
 from shared.db import alembic_config, make_engine, migrate, session_factory
 from shared.models import AlertDelivery, Channel, MonitorChannel, utcnow
-from tests import services
 from tests.helpers import record_check
 from tests.peers.smtp_server import SmtpServer
 from tests.peers.webhook_receiver import WebhookReceiver
@@ -28,20 +26,17 @@ KEY = b"the install's SECRET_KEY"
 
 
 @pytest.fixture(params=["postgresql", "sqlite"])
-def old_install(request, _services, tmp_path):
+def old_install(request, tmp_path):
     """A database of its own at revision 0006 (the schema before channels), empty."""
-    if request.param == "postgresql":
-        admin = _services[0]
-        name = f"ot_upgrade_{uuid.uuid4().hex[:8]}"
-        url = services.create_database(admin, name).replace("postgresql://", "postgresql+psycopg2://")
-    else:
-        url = f"sqlite:///{tmp_path / 'old.db'}"
+    url = (
+        request.getfixturevalue("empty_pg")
+        if request.param == "postgresql"
+        else f"sqlite:///{tmp_path / 'old.db'}"
+    )
     engine = make_engine(url)
     command.upgrade(alembic_config(engine), "0006")
     yield engine
     engine.dispose()
-    if request.param == "postgresql":
-        services.drop_database(admin, name)
 
 
 def _at(engine, value):

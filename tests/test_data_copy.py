@@ -16,7 +16,6 @@ from shared.checks import CheckResult as Outcome
 from shared.data_copy import CopyFailed, CopyRefused, copy_data, open_database
 from shared.db import make_engine, migrate, session_factory
 from shared.models import Agent, Base, CheckResult, Monitor
-from tests import services
 from tests.conftest import make_config
 from tests.processes import command
 
@@ -87,16 +86,6 @@ def embedded(tmp_path):
         session.commit()
     engine.dispose()
     return config
-
-
-@pytest.fixture
-def empty_pg(_services):
-    """A new PostgreSQL database with nothing in it, not even the schema; dropped afterwards."""
-    admin = _services[0]
-    name = f"ot_copy_{os.getpid()}_{uuid.uuid4().hex[:8]}"
-    url = services.create_database(admin, name).replace("postgresql://", "postgresql+psycopg2://")
-    yield url
-    services.drop_database(admin, name)
 
 
 def _counts(engine) -> dict[str, int]:

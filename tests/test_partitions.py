@@ -6,8 +6,6 @@ reach into the partitions of the run's shared database.
 
 from __future__ import annotations
 
-import os
-import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -18,7 +16,6 @@ from shared import partitions, recording, retention
 from shared.checks import CheckResult as Outcome
 from shared.db import alembic_config, make_engine, migrate, session_factory
 from shared.models import CheckResult, Monitor, Rollup
-from tests import services
 
 NOW = datetime(2031, 3, 10, 12, 0, tzinfo=UTC)
 DAY = timedelta(days=1)
@@ -26,18 +23,8 @@ OK = Outcome("ok", 12.0, "HTTP 200")
 
 
 @pytest.fixture
-def scratch_url(_services):
-    """An empty database, not migrated."""
-    admin = _services[0]
-    name = f"ot_part_{os.getpid()}_{uuid.uuid4().hex[:8]}"
-    url = services.create_database(admin, name).replace("postgresql://", "postgresql+psycopg2://")
-    yield url
-    services.drop_database(admin, name)
-
-
-@pytest.fixture
-def sessions(scratch_url):
-    engine = make_engine(scratch_url)
+def sessions(empty_pg):
+    engine = make_engine(empty_pg)
     migrate(engine)
     yield session_factory(engine)
     engine.dispose()
@@ -176,10 +163,10 @@ def _rows(conn) -> list[tuple]:
     ).all()
 
 
-def test_the_migration_keeps_every_row(scratch_url):
+def test_the_migration_keeps_every_row(empty_pg):
     """A database at 0007 (the unpartitioned table) with results over several days, server ones
     with a slot, agent ones with and without, heartbeat ones without; upgraded, nothing is lost."""
-    engine = make_engine(scratch_url)
+    engine = make_engine(empty_pg)
     cfg = alembic_config(engine)
     command.upgrade(cfg, "0007")
     now = datetime.now(UTC)
