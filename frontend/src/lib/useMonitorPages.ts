@@ -40,9 +40,9 @@ export function pageOf(answer: OverviewPage, filter: ListFilter, offset: number,
 /**
  * The dashboard list's rows, a page of PAGE_SIZE at a time from the server's filtered overview,
  * kept per filter: only the pages a window of the list needs are fetched. A new filter keeps the
- * old rows on screen until its first page arrives.
+ * old rows on screen until its first page arrives (handed to ``onFirstPage`` as it arrives).
  */
-export function useMonitorPages(filter: ListFilter, onError: (err: unknown) => void): MonitorPages {
+export function useMonitorPages(filter: ListFilter, onError: (err: unknown) => void, onFirstPage?: (rows: OverviewMonitor[]) => void): MonitorPages {
   const key = filterKey(filter);
   const [state, setState] = useState<State>({ key: "", pages: new Map(), summary: null });
   const stateRef = useRef(state);
@@ -53,6 +53,8 @@ export function useMonitorPages(filter: ListFilter, onError: (err: unknown) => v
   wanted.current = key;
   const onErrorRef = useRef(onError);
   onErrorRef.current = onError;
+  const onFirstPageRef = useRef(onFirstPage);
+  onFirstPageRef.current = onFirstPage;
   const generation = useRef(0);
   const inFlight = useRef(new Set<number>());
   // Counts come with every page; the answer to the latest request wins.
@@ -72,6 +74,8 @@ export function useMonitorPages(filter: ListFilter, onError: (err: unknown) => v
       if (wanted.current !== forKey) return;
       const newest = seq > summarised.current;
       if (newest) summarised.current = seq;
+      // A filter's first page: its caller may start on the rows' bars before they are even drawn.
+      if (run[0] === 0 && stateRef.current.key !== forKey) onFirstPageRef.current?.(answer.rows);
       setState((prev) => {
         const pages = prev.key === forKey ? new Map(prev.pages) : new Map<number, RowPage>();
         run.forEach((p, i) => pages.set(p, { rows: answer.rows.slice(i * PAGE_SIZE, (i + 1) * PAGE_SIZE), generation: gen }));

@@ -6,7 +6,7 @@ import type { CheckStatus, ListFilter, OverviewMonitor, Status } from "../lib/ty
 import { STALE_EXPLANATION, STATUS_LABEL, formatTime } from "../lib/format";
 import { usePolling } from "../lib/usePolling";
 import { metrics } from "../lib/metrics";
-import { idsInRange, rowAt } from "../lib/monitorWindow";
+import { OVERSCAN, ROW_ESTIMATE_PX, idsInRange, rowAt } from "../lib/monitorWindow";
 import { useMonitorPages } from "../lib/useMonitorPages";
 import { useBars } from "../lib/useBars";
 import { MonitorList } from "../components/MonitorList";
@@ -46,8 +46,17 @@ export function Dashboard() {
   }, [query]);
   const filter = useMemo<ListFilter>(() => ({ q: search, status }), [search, status]);
   const onError = useCallback((err: unknown) => setError(messageOf(err)), []);
-  const list = useMonitorPages(filter, onError);
   const bars = useBars();
+  // The first screenful's bars are asked for with the rows' answer, not after the rows are drawn.
+  const { load } = bars;
+  const onFirstPage = useCallback(
+    (rows: OverviewMonitor[]) => {
+      const screenful = Math.ceil(window.innerHeight / ROW_ESTIMATE_PX) + OVERSCAN;
+      load(rows.slice(0, screenful).map((m) => m.id)).catch(onError);
+    },
+    [load, onError],
+  );
+  const list = useMonitorPages(filter, onError, onFirstPage);
   const summary = list.summary;
 
   // The rows rendered, reported by the list; read by the refresh too.
@@ -68,7 +77,6 @@ export function Dashboard() {
 
   // The window's missing rows, then its rows' missing bars.
   const { ensure, pages } = list;
-  const { load } = bars;
   useEffect(() => {
     const [first, last] = range;
     if (last < first) return;
