@@ -648,7 +648,8 @@ def test_a_50_mb_redirect_body_is_not_read_whole(peer):
     peer.set(path="/old", status=302, headers={"Location": "/new"}, tail=FIFTY_MB)
     peer.set(path="/new", body="ready")
     result, peak = _peak_memory(lambda: check_with(peer.url + "old", keyword="ready"))
-    assert (result.status, result.details) == ("ok", "HTTP 200")
+    # Memory is the point here; how long the redirect takes (ok or degraded) is the machine's load.
+    assert result.status in ("ok", "degraded") and result.details == "HTTP 200"
     assert peak < 5 * MIB, peak
 
 
