@@ -43,6 +43,14 @@ INTERVAL = 60
 TYPES = ("http", "tcp", "dns", "ping")
 
 
+def machine_cpu_seconds() -> float:
+    """Busy CPU seconds of the whole machine (all processes, everyone's), from /proc/stat."""
+    with open("/proc/stat") as handle:
+        fields = [int(v) for v in handle.readline().split()[1:8]]
+    idle = fields[3] + fields[4]
+    return (sum(fields) - idle) / os.sysconf("SC_CLK_TCK")
+
+
 def parse_mix(text: str) -> dict[str, int]:
     """``http=60,tcp=20`` → ``{"http": 60, "tcp": 20}`` (shares, not necessarily summing to 100)."""
     mix = {}
@@ -99,6 +107,54 @@ class ConnectionPeak(threading.Thread):
     def stop(self) -> None:
         self.done.set()
         self.join(timeout=10)
+
+
+def round_trips_per_check(db_url: str, redis_url: str, data_dir: str, checks: int = 200) -> dict:
+    """Statements and transactions per check, counted in this process (SQLAlchemy cursor and
+    transaction events): beat's dispatch of one window, then ``checks`` of its tasks run as a
+    worker runs them. Round trips add the pool's pre-ping per checkout, BEGIN and COMMIT/ROLLBACK."""
+    os.environ.update(DATABASE_URL=db_url, REDIS_URL=redis_url, DATA_DIR=data_dir)
+    from sqlalchemy import event
+    from sqlalchemy.engine import Engine
+    from sqlalchemy.pool import Pool
+
+    from worker import context, dispatch, tasks
+
+    counts = Counter()
+
+    def on_statement(conn, cursor, statement, *_args):
+        counts["pings" if statement.strip() == "SELECT 1" else "statements"] += 1
+
+    def on_checkout(*_args):
+        counts["checkouts"] += 1
+
+    def on_end(*_args):
+        counts["transactions"] += 1
+
+    sent = []
+    sessions = context.sessions()
+    with sessions() as session:  # the window after the run: every monitor's next slots
+        dispatch.dispatch_once(session, lambda *args: sent.append(args), time.time() + 60)
+    sent = sent[:checks]
+    event.listen(Engine, "before_cursor_execute", on_statement)
+    event.listen(Engine, "commit", on_end)
+    event.listen(Engine, "rollback", on_end)
+    event.listen(Pool, "checkout", on_checkout)
+    try:
+        for monitor_id, slot, _countdown, _expires, *rest in sent:
+            tasks.run_check(monitor_id, slot, *rest)
+    finally:
+        event.remove(Engine, "before_cursor_execute", on_statement)
+        event.remove(Engine, "commit", on_end)
+        event.remove(Engine, "rollback", on_end)
+        event.remove(Pool, "checkout", on_checkout)
+        context.reset()
+    n = max(1, len(sent))
+    per = {k: round(v / n, 2) for k, v in counts.items()}
+    per["round_trips"] = round(
+        (counts["statements"] + counts["checkouts"] + 2 * counts["transactions"]) / n, 2
+    )
+    return per
 
 
 @contextmanager
@@ -194,12 +250,14 @@ def main(argv=None) -> dict:
         time.sleep(warmup)
         t_start = time.time()
         cpu_start = sum(cpu_seconds(w.pid) for w in workers)
+        machine_start = machine_cpu_seconds()
         rss_samples = []
         while time.time() < t_start + args.duration:
             time.sleep(5)
             rss_samples.append(sum(rss_mb(w.pid) for w in workers))
         t_end = time.time()
         cpu_end = sum(cpu_seconds(w.pid) for w in workers)
+        machine_cpu = machine_cpu_seconds() - machine_start
         time.sleep(12)  # let checks of the last slots finish and be recorded
         if not args.embedded:
             connections.stop()
@@ -208,6 +266,7 @@ def main(argv=None) -> dict:
         for proc in [beat, *workers]:
             proc.wait(timeout=30)
 
+        per_check = None if args.embedded else round_trips_per_check(db_url, redis_url, tmp)
         with session_factory(engine)() as session:
             ids = session.scalars(select(Monitor.id)).all()
             rows = session.execute(
@@ -250,6 +309,9 @@ def main(argv=None) -> dict:
         "lag_p99_ms": round(percentile(lags, 99), 1) if lags else None,
         "burst_ratio": round(max(per_second.values()) / mean_per_second, 2) if per_second else None,
         "cpu_ms_per_check": round((cpu_end - cpu_start) * 1000 / max(1, len(rows)), 2),
+        # The whole machine's CPU (PostgreSQL, Redis and beat too) over the run, per check.
+        "machine_cpu_ms_per_check": round(machine_cpu * 1000 / max(1, len(rows)), 2),
+        "db_round_trips_per_check": per_check,
         "worker_rss_mb": round(statistics.median(rss_samples), 1) if rss_samples else None,
         # Sampled every second from the workers' start to the end: the bench database's own
         # connections (beat, workers), and the whole server's (other users' too).
