@@ -12,7 +12,11 @@ from kombu import Connection
 def _connection(folder) -> Connection:
     return Connection(
         transport="worker.embedded_broker:Transport",
-        transport_options={"data_folder_in": str(folder), "data_folder_out": str(folder)},
+        transport_options={
+            "data_folder_in": str(folder),
+            "data_folder_out": str(folder),
+            "control_folder": str(folder / "control"),
+        },
     )
 
 
