@@ -13,6 +13,7 @@ from sqlalchemy.exc import IntegrityError
 
 from shared import alert_hook, recording, retention
 from shared import monitors as monitor_rules
+from shared.checks import CheckSpec
 from shared.checks import run_check as run_one_check
 from shared.db import first_line, is_unavailable
 from shared.models import Monitor, utcnow
@@ -82,6 +83,43 @@ class Checked(NamedTuple):
 MAX_READS = 3
 
 
+def _read_monitor(monitor_id: int) -> tuple[CheckSpec, Checked] | None:
+    """The check of a monitor as it is now; None if it is no longer the server's to check."""
+    with context.sessions()() as session:
+        monitor = session.get(Monitor, monitor_id)
+        if monitor is None or not monitor.enabled or monitor.agent_id is not None:
+            return None  # deleted, paused or moved to an agent since it was dispatched
+        if monitor.type == "heartbeat":
+            return None  # turned into a heartbeat since: those are judged by beat, not checked
+        defaults = context.monitoring_defaults(session)
+        spec = monitor_rules.check_spec(monitor, defaults, context.config().secret_key)
+        return spec, Checked(monitor.id, monitor.confirm_checks or 1, monitor.updated_at)
+
+
+def _record(checked: Checked, slot: float, started: datetime, outcome) -> list[int]:
+    """One transaction: the result (raises ``MonitorChanged`` if the monitor changed since
+    ``checked``) and, on a change of state, its alert events, whose ids are returned."""
+    with context.sessions()() as session:
+        try:
+            _, transition = recording.record(
+                session,
+                checked,
+                server_uid(checked.id, slot),
+                started,
+                outcome,
+                slot_at=from_epoch(slot),
+                unchanged_since=checked.updated_at,
+            )
+        except IntegrityError:
+            raise recording.MonitorChanged() from None  # deleted while recording
+        event_ids = []
+        if transition is not None:  # rare: the alert rules need the whole monitor
+            monitor = session.get(Monitor, checked.id)
+            event_ids = alert_hook.write_events(session, [(monitor, transition)])
+        session.commit()
+        return event_ids
+
+
 @app.task(name="worker.run_check", ignore_result=True, bind=True)
 def run_check(self, monitor_id: int, slot: float, message: dict | None = None) -> None:
     """Check one monitor for one slot and record it (once, whatever the redeliveries).
@@ -96,54 +134,19 @@ def run_check(self, monitor_id: int, slot: float, message: dict | None = None) -
     idempotency; a check that can't start before its expiry is dropped by Celery, never run late
     as if on time. While PostgreSQL is away the read and the write are retried until the expiry.
     """
-    sessions = context.sessions()
     deadline = _deadline(self.request, slot)
     label = f"monitor {monitor_id} slot {slot:.3f}"
-    secret_key = context.config().secret_key
-
-    def load():
-        with sessions() as session:
-            monitor = session.get(Monitor, monitor_id)
-            if monitor is None or not monitor.enabled or monitor.agent_id is not None:
-                return None  # deleted, paused or moved to an agent since it was dispatched
-            if monitor.type == "heartbeat":
-                return None  # turned into a heartbeat since: those are judged by beat, not checked
-            spec = monitor_rules.check_spec(monitor, context.monitoring_defaults(session), secret_key)
-            return spec, Checked(monitor.id, monitor.confirm_checks or 1, monitor.updated_at)
-
-    def write(checked: Checked, started: datetime, outcome) -> list[int]:
-        with sessions() as session:
-            try:
-                _, transition = recording.record(
-                    session,
-                    checked,
-                    server_uid(monitor_id, slot),
-                    started,
-                    outcome,
-                    slot_at=from_epoch(slot),
-                    unchanged_since=checked.updated_at,
-                )
-            except IntegrityError:
-                raise recording.MonitorChanged() from None  # deleted while recording
-            event_ids = []
-            if transition is not None:  # rare: the alert rules need the whole monitor
-                monitor = session.get(Monitor, monitor_id)
-                event_ids = alert_hook.write_events(session, [(monitor, transition)])
-            session.commit()
-            return event_ids
-
+    spec, checked, outcome = None, None, None
     if message is not None:
-        spec = monitor_rules.spec_from_message(message, secret_key)
-        checked = Checked(
-            monitor_id, message["confirm_checks"], datetime.fromisoformat(message["updated_at"])
-        )
-    else:
-        spec, checked = None, None
-    outcome = None
+        spec = monitor_rules.spec_from_message(message, context.config().secret_key)
+        updated_at = datetime.fromisoformat(message["updated_at"])
+        checked = Checked(monitor_id, message["confirm_checks"], updated_at)
     for _ in range(MAX_READS):
         if checked is None:
             try:
-                loaded = with_database(load, deadline, f"{label}: reading the monitor")
+                loaded = with_database(
+                    lambda: _read_monitor(monitor_id), deadline, f"{label}: reading the monitor"
+                )
             except DatabaseGone:
                 return
             if loaded is None:
@@ -159,7 +162,7 @@ def run_check(self, monitor_id: int, slot: float, message: dict | None = None) -
             log.debug("%s: %s in %.0f ms", label, outcome.status, (time.perf_counter() - t0) * 1000)
         try:
             event_ids = with_database(
-                lambda: write(checked, started, outcome),  # noqa: B023 (called at once)
+                lambda: _record(checked, slot, started, outcome),  # noqa: B023 (called at once)
                 max(deadline, time.time() + 5),
                 f"{label}: recording the result",
             )
