@@ -45,7 +45,9 @@ def test_beat_and_worker_check_each_monitor_on_its_own_slot(tmp_path, db_url, pi
 
         worker = start(command("worker"), pipeline_env, tmp_path / "worker.log")
         beat = start(command("beat"), pipeline_env, tmp_path / "beat.log")
-        wait_for(lambda: "took the lease" in (tmp_path / "beat.log").read_text(), 30, "the first beat's lease")
+        wait_for(
+            lambda: "took the lease" in (tmp_path / "beat.log").read_text(), 30, "the first beat's lease"
+        )
         # A second beat by mistake: it must wait for the lease, not dispatch every check twice.
         second_beat = start(command("beat"), pipeline_env, tmp_path / "beat2.log")
         started = time.time()
