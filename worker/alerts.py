@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from shared import channels, settings_store
 from shared.alerts import message, outbox
-from shared.alerts.transports import TRANSPORTS, DeliveryError
+from shared.alerts.transports import TRANSPORTS, attempt
 from shared.crypto import SecretUnreadable
 from shared.models import AlertEvent, Channel, utcnow
 from worker import context
@@ -98,13 +98,7 @@ def deliver_one(
         session.rollback()  # hold no transaction open while talking to the network
 
         if reason is None:
-            try:
-                transport.send(alert, target, settings, public_url)
-            except DeliveryError as exc:
-                reason = str(exc)
-            except Exception as exc:  # a bug, not the peer: still retried, and given up after a day
-                reason = f"internal error ({type(exc).__name__})"
-                log.exception("alert %s: %s failed unexpectedly", held.event_id, name)
+            reason = attempt(transport, alert, target, settings, public_url)
         finished = now + timedelta(seconds=time.monotonic() - started)
         if reason is None:
             outbox.sent(session, held, finished)

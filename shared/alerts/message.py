@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from shared.models import Agent, AlertEvent, CheckResult
+from shared.models import Agent, AlertEvent, CheckResult, utcnow
 from shared.timefmt import iso
 
 SERVER_LABEL = "server"
@@ -90,6 +90,18 @@ class Alert:
             history=history,
             monitor_id=event.monitor_id,
         )
+
+
+def sample(details: str) -> Alert:
+    """A made-up alert for the test buttons: it says what it is in every channel."""
+    return Alert(
+        monitor="OnlineTracker test",
+        type="test",
+        target="",
+        event="test",
+        details=details,
+        timestamp=utcnow(),
+    )
 
 
 def agent_label(session: Session, agent_id: int | None) -> str:

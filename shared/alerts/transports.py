@@ -35,6 +35,9 @@ SMTPS_PORT = 465
 USER_AGENT = "OnlineTracker alerts"
 
 
+log = logging.getLogger(__name__)
+
+
 class DeliveryError(Exception):
     """A channel could not deliver; ``str()`` is the readable reason, safe to store and show."""
 
@@ -298,6 +301,22 @@ class AppriseChannel:
             return False, [f"internal error ({type(exc).__name__})"]
         finally:
             logger.removeFilter(errors)
+
+
+def attempt(
+    transport: Transport, alert: Alert, target: str, settings, public_url: str | None = None
+) -> str | None:
+    """Send; None when delivered, else the reason to store and show. A bug in a transport is a
+    reason too ("internal error (…)", logged with its traceback), so it fails that channel only:
+    retried by the outbox, answered by a test, never a 500 nor the end of a sweep."""
+    try:
+        transport.send(alert, target, settings, public_url)
+    except DeliveryError as exc:
+        return str(exc)
+    except Exception as exc:  # noqa: BLE001 - see above
+        log.exception("%s send failed unexpectedly", transport.kind)
+        return f"internal error ({type(exc).__name__})"
+    return None
 
 
 TRANSPORTS: dict[str, Transport] = {"webhook": Webhook(), "email": Email(), "apprise": AppriseChannel()}

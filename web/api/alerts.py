@@ -7,9 +7,9 @@ from sqlalchemy import select
 
 from shared import channels, settings_store
 from shared.alerts import message
-from shared.alerts.transports import TRANSPORTS, DeliveryError
+from shared.alerts.transports import TRANSPORTS, attempt
 from shared.crypto import SecretUnreadable
-from shared.models import Agent, AlertDelivery, AlertEvent, Channel, utcnow
+from shared.models import Agent, AlertDelivery, AlertEvent, Channel
 from shared.timefmt import iso
 from web.api import query_int
 from web.errors import ApiError
@@ -69,15 +69,14 @@ ALERT_EVENT = {
 SLOT_RESULTS = tuple(channels.SETTINGS_SLOTS)
 
 
-def sample_alert() -> message.Alert:
-    return message.Alert(
-        monitor="OnlineTracker test",
-        type="test",
-        target="",
-        event="test",
-        details="A test alert sent from Settings > Alerts.",
-        timestamp=utcnow(),
-    )
+def saved_alert_settings():
+    """Settings > Alerts with the SMTP password, for a test send; 409 when it can't be decrypted."""
+    try:
+        return settings_store.load_section(db.session, "alerts", current_app.config["OT"].secret_key)
+    except SecretUnreadable:
+        raise ApiError(
+            409, "The saved SMTP password can't be decrypted (was SECRET_KEY changed?); enter it again."
+        ) from None
 
 
 @bp.post("/api/settings/alerts/test")
@@ -88,12 +87,7 @@ def sample_alert() -> message.Alert:
 )
 def send_test():
     secret_key = current_app.config["OT"].secret_key
-    try:
-        settings = settings_store.load_section(db.session, "alerts", secret_key)
-    except SecretUnreadable:
-        raise ApiError(
-            409, "The saved SMTP password can't be decrypted (was SECRET_KEY changed?); enter it again."
-        ) from None
+    settings = saved_alert_settings()
     targets = {}
     for slot in SLOT_RESULTS:
         channel = channels.settings_slot(db.session, slot)
@@ -104,7 +98,7 @@ def send_test():
         except SecretUnreadable:
             targets[slot] = None
     db.session.rollback()  # no transaction open while talking to the network
-    alert = sample_alert()
+    alert = message.sample("A test alert sent from Settings > Alerts.")
     results = {}
     for name in SLOT_RESULTS:
         if name not in targets:
@@ -117,15 +111,8 @@ def send_test():
                 "skipped": False,
             }
             continue
-        try:
-            TRANSPORTS[name].send(alert, targets[name], settings, current_app.config["OT"].public_url)
-        except DeliveryError as exc:
-            results[name] = {"ok": False, "error": str(exc), "skipped": False}
-        except Exception as exc:  # a bug: say so in the answer and keep the other channel's result
-            current_app.logger.exception("test alert: %s failed unexpectedly", name)
-            results[name] = {"ok": False, "error": f"internal error ({type(exc).__name__})", "skipped": False}
-        else:
-            results[name] = {"ok": True, "error": None, "skipped": False}
+        error = attempt(TRANSPORTS[name], alert, targets[name], settings, current_app.config["OT"].public_url)
+        results[name] = {"ok": error is None, "error": error, "skipped": False}
     current_app.logger.info(
         "test alert: %s", ", ".join(f"{n} {'ok' if r['ok'] else 'not sent'}" for n, r in results.items())
     )

@@ -9,14 +9,15 @@ from __future__ import annotations
 from flask import Blueprint, current_app, jsonify
 from sqlalchemy import select
 
-from shared import channels, settings_store
+from shared import channels
 from shared.alerts import message
-from shared.alerts.transports import TRANSPORTS, DeliveryError
+from shared.alerts.transports import TRANSPORTS, attempt
 from shared.crypto import SecretUnreadable
-from shared.models import Channel, utcnow
+from shared.models import Channel
 from shared.schemas import ChannelIn
 from shared.validation import validate
 from web.api import get_or_404, read_json_object
+from web.api.alerts import saved_alert_settings
 from web.auth import audit
 from web.errors import ApiError
 from web.extensions import db
@@ -99,33 +100,15 @@ def _serialize(channel: Channel) -> dict:
 def _test(data: ChannelIn) -> dict:
     """Send a sample alert; the answer says whether the service took it, and why not."""
     transport = TRANSPORTS[data.kind]
-    try:
-        settings = settings_store.load_section(db.session, "alerts", _secret_key())
-    except SecretUnreadable:
-        raise ApiError(
-            409, "The saved SMTP password can't be decrypted (was SECRET_KEY changed?); enter it again."
-        ) from None
+    settings = saved_alert_settings()
     db.session.rollback()  # no transaction open while talking to the network
     problem = transport.ready(settings)
     if problem:
         return {"ok": False, "error": problem}
     target = data.config["to" if data.kind == "email" else "url"]
-    sample = message.Alert(
-        monitor="OnlineTracker test",
-        type="test",
-        target="",
-        event="test",
-        details=f"A test notification for the channel {data.name!r}.",
-        timestamp=utcnow(),
-    )
-    try:
-        transport.send(sample, target, settings, current_app.config["OT"].public_url)
-    except DeliveryError as exc:
-        return {"ok": False, "error": str(exc)}
-    except Exception as exc:  # a bug: say so instead of a 500
-        current_app.logger.exception("channel test: %s failed unexpectedly", data.kind)
-        return {"ok": False, "error": f"internal error ({type(exc).__name__})"}
-    return {"ok": True, "error": None}
+    sample = message.sample(f"A test notification for the channel {data.name!r}.")
+    error = attempt(transport, sample, target, settings, current_app.config["OT"].public_url)
+    return {"ok": error is None, "error": error}
 
 
 def _audit_view(data: ChannelIn) -> dict:
