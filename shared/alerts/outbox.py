@@ -136,19 +136,12 @@ def on_transition(session: Session, monitor: Monitor, transition: Transition, se
     """
     where = _state_where(monitor.id, transition.location)
     policy = rules.policy_for(monitor, settings)
-    if rules.held_for_confirmation(transition, policy):
-        # Down, but not yet ``confirm_checks`` times in a row: nothing said yet, and the location
-        # keeps the state last announced; reminders will count from the confirmation.
-        session.execute(
-            update(MonitorState)
-            .where(*where)
-            .values(last_alert_at=None)
-            .execution_options(synchronize_session=False)
-        )
-        return []
-    if maintenance.monitor_in_maintenance(session, monitor.id, transition.at):
-        # Planned work: no event now, and the change is not "announced"; when the window is over,
-        # ``announce_after_maintenance`` announces whatever still differs from what was last said.
+    # Held: down, but not yet ``confirm_checks`` times in a row. Planned work: inside a maintenance
+    # window. Either way no event now and the change is not "announced" (the location keeps the
+    # state last announced): the confirmation, or ``announce_after_maintenance`` once the window is
+    # over, says what still differs; reminders of a down count from then.
+    held = rules.held_for_confirmation(transition, policy)
+    if held or maintenance.monitor_in_maintenance(session, monitor.id, transition.at):
         if transition.new == rules.DOWN:
             session.execute(
                 update(MonitorState)
