@@ -124,6 +124,9 @@ def test_tcp_and_dns_monitors_through_the_form(page: Page, stack, http_peer, dns
     name.fill("shop.example.test")
     page.get_by_label("DNS server", exact=True).fill("not a host!")
     page.get_by_label("Expected values", exact=True).fill("192.0.2.10,\n192.0.2.11")
+    # 15 s, not the 60 s default: the first slot of a new monitor is up to one interval away, and
+    # the wait below is 40 s.
+    page.get_by_label("Interval (seconds)", exact=True).fill("15")
     page.get_by_role("button", name="Test", exact=True).click()
     assert "not a valid host name" in field_error(page, "DNS server")  # the API's dns.server
     page.get_by_label("DNS server", exact=True).fill(dns_peer.server)
