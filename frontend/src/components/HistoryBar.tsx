@@ -248,3 +248,14 @@ export function HistoryBar({ series, label, height = 30 }: Props) {
     </div>
   );
 }
+
+/** The line under a 72-hour bar: its two ends, and ``middle`` (a summary of the bar) between them. */
+export function BarAxis({ middle }: { middle: string }) {
+  return (
+    <div className="bar-axis" aria-hidden="true">
+      <span>72 h ago</span>
+      <span>{middle}</span>
+      <span>now</span>
+    </div>
+  );
+}

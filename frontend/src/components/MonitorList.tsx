@@ -6,7 +6,7 @@ import type { OverviewMonitor } from "../lib/types";
 import { uptimeOf, type Series } from "../lib/series";
 import { OVERSCAN, RENDER_ALL_UP_TO, ROW_ESTIMATE_PX } from "../lib/monitorWindow";
 import { TYPE_LABEL, formatInterval, formatLatency, formatPercent, timeAgo } from "../lib/format";
-import { HistoryBar, incidents } from "./HistoryBar";
+import { BarAxis, HistoryBar, incidents } from "./HistoryBar";
 import { StatusBadge } from "./StatusBadge";
 
 interface Props {
@@ -180,11 +180,7 @@ const MonitorRow = memo(function MonitorRow({ index, count, top, measure, monito
         </div>
       </div>
       <HistoryBar series={series} label={m.name} />
-      <div className="bar-axis" aria-hidden="true">
-        <span>72 h ago</span>
-        <span>{series ? incidents(series) : ""}</span>
-        <span>now</span>
-      </div>
+      <BarAxis middle={series ? incidents(series) : ""} />
     </li>
   );
 });

@@ -6,7 +6,7 @@ import type { CheckOutcome, Defaults, Monitor, ResultsPage, Uptime, UptimePeriod
 import { BUCKETS_72H, fromBuckets, type Series } from "../lib/series";
 import { STALE_EXPLANATION, TYPE_LABEL, formatDateTime, formatInterval, formatLatency, formatPercent, timeAgo } from "../lib/format";
 import { usePolling } from "../lib/usePolling";
-import { HistoryBar, summarise } from "../components/HistoryBar";
+import { BarAxis, HistoryBar, summarise } from "../components/HistoryBar";
 import { LatencyChart } from "../components/LatencyChart";
 import { StatusBadge } from "../components/StatusBadge";
 import { UptimeHistogram } from "../components/UptimeHistogram";
@@ -285,11 +285,7 @@ export function MonitorDetail() {
       <section className="panel" aria-labelledby="h72">
         <h2 id="h72">Last 72 hours</h2>
         <HistoryBar series={series} label={monitor.name} height={36} />
-        <div className="bar-axis" aria-hidden="true">
-          <span>72 h ago</span>
-          <span>{series ? summarise(series) : ""}</span>
-          <span>now</span>
-        </div>
+        <BarAxis middle={series ? summarise(series) : ""} />
       </section>
 
       <section className="panel" aria-labelledby="uptime-title">
