@@ -19,10 +19,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from html import escape
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import func, select
 
 from shared.buckets import DAY, HOUR, bucket_starts
-from shared.models import CheckResult, Monitor, MonitorState, Rollup
+from shared.models import CURRENT_STATE, CheckResult, Monitor, MonitorState, Rollup
 from shared.status import DEGRADED, DOWN, MAINTENANCE, OK, STALE, UNKNOWN
 
 #: ``uptime-<period>`` → (rollup resolution read, number of buckets), as in shared.history.
@@ -72,13 +72,9 @@ class Badge:
 
 
 def _monitor_and_state(session, key: str):
-    state_join = and_(
-        MonitorState.monitor_id == Monitor.id,
-        MonitorState.location == func.coalesce(Monitor.agent_id, 0),
-    )
     return session.execute(
         select(Monitor, MonitorState)
-        .outerjoin(MonitorState, state_join)
+        .outerjoin(MonitorState, CURRENT_STATE)
         .where(Monitor.badge_key == key, Monitor.badges.is_(True))
     ).first()
 

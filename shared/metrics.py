@@ -51,13 +51,14 @@ import os
 from datetime import datetime, timedelta
 
 from prometheus_client.core import GaugeHistogramMetricFamily, GaugeMetricFamily
-from sqlalchemy import and_, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from shared import schedule
 from shared.buckets import bucket_start
 from shared.config import Config
 from shared.models import (
+    CURRENT_STATE,
     SERVER,
     Agent,
     AlertDelivery,
@@ -109,10 +110,6 @@ class Collector:
     # --- per monitor -------------------------------------------------------------------------
 
     def _monitors(self):
-        state_join = and_(
-            MonitorState.monitor_id == Monitor.id,
-            MonitorState.location == func.coalesce(Monitor.agent_id, 0),
-        )
         rows = self.session.execute(
             select(
                 Monitor.id,
@@ -129,7 +126,7 @@ class Collector:
                 MonitorState.last_latency_ms,
                 Agent.name,
             )
-            .outerjoin(MonitorState, state_join)
+            .outerjoin(MonitorState, CURRENT_STATE)
             .outerjoin(Agent, Agent.id == Monitor.agent_id)
             .order_by(Monitor.id)
         ).all()

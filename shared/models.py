@@ -20,6 +20,8 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    and_,
+    func,
     text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -222,6 +224,14 @@ class MonitorState(Base):
     announced_status: Mapped[str | None] = mapped_column(String(10))
     #: Consecutive "down" results here, for alerts that wait for ``Monitor.confirm_checks`` of them.
     fail_streak: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+
+
+#: A monitor's state where it is checked now (location 0, the server, or its agent's id): how every
+#: read that shows monitors with their status joins the two. A state left at a former location
+#: stays out.
+CURRENT_STATE = and_(
+    MonitorState.monitor_id == Monitor.id, MonitorState.location == func.coalesce(Monitor.agent_id, 0)
+)
 
 
 class Setting(Base):

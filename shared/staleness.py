@@ -14,12 +14,12 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, func, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from shared.alerts import rules
 from shared.dialect import insert
-from shared.models import Agent, Monitor, MonitorState
+from shared.models import CURRENT_STATE, Agent, Monitor, MonitorState
 from shared.recording import Transition
 from shared.status import MAINTENANCE, STALE, UNKNOWN
 
@@ -87,12 +87,9 @@ def _describe(monitor: Monitor, last_checked_at: datetime | None, agent_name: st
 def stale_transitions(session: Session, now: datetime) -> list[tuple[Monitor, Transition]]:
     """Mark every silent location ``stale`` (compare-and-set) and return the changes; the caller
     writes their alert events and commits."""
-    location = func.coalesce(Monitor.agent_id, 0)
     rows = session.execute(
         select(Monitor, MonitorState.status, MonitorState.last_checked_at, Agent.name)
-        .outerjoin(
-            MonitorState, and_(MonitorState.monitor_id == Monitor.id, MonitorState.location == location)
-        )
+        .outerjoin(MonitorState, CURRENT_STATE)
         .outerjoin(Agent, Agent.id == Monitor.agent_id)
         .where(Monitor.enabled.is_(True), Monitor.type != "heartbeat")
         .where((MonitorState.status.is_(None)) | (MonitorState.status != STALE))

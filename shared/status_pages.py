@@ -21,10 +21,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from markdown_it import MarkdownIt
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import or_, select
 
 from shared.buckets import DAY, bucket_starts
-from shared.models import Announcement, Monitor, MonitorState, Rollup, StatusPage
+from shared.models import CURRENT_STATE, Announcement, Monitor, MonitorState, Rollup, StatusPage
 from shared.monitors import status_of
 from shared.timefmt import iso
 
@@ -200,12 +200,8 @@ def build_view(session, slug: str, now: datetime | None = None) -> dict | None:
     daily: dict[int, dict[datetime, tuple[int, int, int]]] = {}
     starts = bucket_starts(now, DAY, DAYS)
     if ids:
-        state_join = and_(
-            MonitorState.monitor_id == Monitor.id,
-            MonitorState.location == func.coalesce(Monitor.agent_id, 0),
-        )
         rows = session.execute(
-            select(Monitor, MonitorState).outerjoin(MonitorState, state_join).where(Monitor.id.in_(ids))
+            select(Monitor, MonitorState).outerjoin(MonitorState, CURRENT_STATE).where(Monitor.id.in_(ids))
         ).all()
         monitors = {m.id: (m, s) for m, s in rows}
         rollups = session.execute(

@@ -29,7 +29,7 @@ from sqlalchemy.orm import Session
 from shared import channels, maintenance, settings_store
 from shared.alerts import rules
 from shared.alerts.transports import TRANSPORTS
-from shared.models import AlertDelivery, AlertEvent, Channel, Monitor, MonitorState
+from shared.models import CURRENT_STATE, AlertDelivery, AlertEvent, Channel, Monitor, MonitorState
 from shared.recording import Transition
 from shared.schemas import AlertSettings
 from shared.timefmt import iso
@@ -197,10 +197,9 @@ def announce_after_maintenance(session: Session, settings, now: datetime) -> lis
     """
     rows = session.execute(
         select(MonitorState, Monitor)
-        .join(Monitor, Monitor.id == MonitorState.monitor_id)
+        .join(Monitor, CURRENT_STATE)
         .where(
             Monitor.enabled.is_(True),
-            MonitorState.location == func.coalesce(Monitor.agent_id, 0),
             or_(
                 MonitorState.announced_status.is_(None), MonitorState.announced_status != MonitorState.status
             ),
@@ -249,12 +248,11 @@ def remind(session: Session, settings, now: datetime) -> list[int]:
     """
     rows = session.execute(
         select(MonitorState, Monitor)
-        .join(Monitor, Monitor.id == MonitorState.monitor_id)
+        # Only where the monitor is checked now: a state left behind by a move to an agent is stale.
+        .join(Monitor, CURRENT_STATE)
         .where(
             MonitorState.status == rules.DOWN,
             Monitor.enabled.is_(True),
-            # Only where the monitor is checked now: a state left behind by a move to an agent is stale.
-            MonitorState.location == func.coalesce(Monitor.agent_id, 0),
             MonitorState.fail_streak >= Monitor.confirm_checks,
         )
         .order_by(MonitorState.monitor_id)

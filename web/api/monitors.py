@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from flask import Blueprint, current_app, jsonify, request
-from sqlalchemy import and_, select
 from sqlalchemy import delete as sql_delete
+from sqlalchemy import select
 
 from shared import channels, settings_store
 from shared import monitors as monitor_rules
-from shared.models import Agent, Monitor, MonitorState
+from shared.models import CURRENT_STATE, Agent, Monitor, MonitorState
 from shared.schemas import DEFAULT_TIMEOUT_SECONDS, FieldErrors, MonitorIn, check_threshold_order
 from shared.thresholds import resolve
 from shared.validation import validate
@@ -25,13 +25,9 @@ MONITOR_SCHEMA = {"$ref": "#/components/schemas/MonitorIn"}
 
 def _with_state(query):
     """Monitors joined with the state at the location that checks them (one query, no N+1)."""
-    state_join = and_(
-        MonitorState.monitor_id == Monitor.id,
-        MonitorState.location == db.func.coalesce(Monitor.agent_id, 0),
-    )
     return (
         query.add_columns(MonitorState, Agent.name)
-        .outerjoin(MonitorState, state_join)
+        .outerjoin(MonitorState, CURRENT_STATE)
         .outerjoin(Agent, Agent.id == Monitor.agent_id)
     )
 

@@ -6,7 +6,7 @@ from flask import Blueprint, jsonify, request
 from sqlalchemy import Interval, and_, case, false, func, literal, not_, or_, select, true
 
 from shared import maintenance
-from shared.models import Agent, Monitor, MonitorState, UTCDateTime, utcnow
+from shared.models import CURRENT_STATE, Agent, Monitor, MonitorState, UTCDateTime, utcnow
 from shared.staleness import MISSED_INTERVALS, effective_status
 from shared.status import DOWN, MAINTENANCE, OK, STALE, UNKNOWN
 from shared.timefmt import iso
@@ -40,9 +40,11 @@ _COLUMNS = (
     Monitor.updated_at,
     Agent.name,
 )
-_STATE_JOIN = and_(
-    MonitorState.monitor_id == Monitor.id, MonitorState.location == func.coalesce(Monitor.agent_id, 0)
-)
+
+
+def _with_state(query):
+    """``query`` joined to each monitor's state at its location and to its agent (either may be absent)."""
+    return query.outerjoin(MonitorState, CURRENT_STATE).outerjoin(Agent, Agent.id == Monitor.agent_id)
 
 
 def _counts() -> dict[str, int]:
@@ -84,12 +86,7 @@ def _item(row, status: str) -> dict:
 def overview():
     if any(name in request.args for name in LIST_PARAMS):
         return jsonify(_page(*_list_params()))
-    rows = db.session.execute(
-        select(*_COLUMNS)
-        .outerjoin(MonitorState, _STATE_JOIN)
-        .outerjoin(Agent, Agent.id == Monitor.agent_id)
-        .order_by(Monitor.id)
-    ).all()
+    rows = db.session.execute(_with_state(select(*_COLUMNS)).order_by(Monitor.id)).all()
     counts = _counts()
     items = []
     now = utcnow()
@@ -167,12 +164,9 @@ def _page(needle: str, wanted: frozenset[str] | None, limit: int | None, offset:
     )
     paused = Monitor.enabled.is_not(True)
     hit = _search(needle) if needle else true()
-    grouped = (
+    grouped = _with_state(
         select(status.label("status"), paused.label("paused"), hit.label("hit"), Monitor.id)
-        .outerjoin(MonitorState, _STATE_JOIN)
-        .outerjoin(Agent, Agent.id == Monitor.agent_id)
-        .subquery()
-    )
+    ).subquery()
     counts, total, paused_count, matched = _counts(), 0, 0, 0
     for st, is_paused, is_hit, n in db.session.execute(
         select(grouped.c.status, grouped.c.paused, grouped.c.hit, func.count()).group_by(
@@ -187,13 +181,7 @@ def _page(needle: str, wanted: frozenset[str] | None, limit: int | None, offset:
     rows = []
     if matched > offset:
         query = (
-            select(*_COLUMNS, status)
-            .outerjoin(MonitorState, _STATE_JOIN)
-            .outerjoin(Agent, Agent.id == Monitor.agent_id)
-            .where(hit)
-            .order_by(Monitor.id)
-            .offset(offset)
-            .limit(limit)
+            _with_state(select(*_COLUMNS, status)).where(hit).order_by(Monitor.id).offset(offset).limit(limit)
         )
         if wanted is not None:
             statuses = sorted(wanted - {"paused"})
